@@ -1,0 +1,56 @@
+// Slot storages live in one flat region of bytes (in-process: a heap block; in
+// shared memory: the mapping), laid out by the storage's Layout. These helpers
+// build objects in such a region and tear them down.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <type_traits>
+
+namespace ringlab::detail {
+
+inline constexpr std::size_t kCacheLine = 64;
+
+constexpr std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+
+// An owned, cache-line-aligned, zeroed block. Allocation happens here, once,
+// when a ring is created; never on the read or write path.
+class AlignedRegion {
+ public:
+  explicit AlignedRegion(std::size_t bytes)
+      : bytes_(round_up(bytes == 0 ? 1 : bytes, kCacheLine)),
+        data_(static_cast<std::byte*>(::operator new(bytes_, std::align_val_t{kCacheLine}))) {
+    std::memset(data_.get(), 0, bytes_);
+  }
+  std::byte* data() const { return data_.get(); }
+  std::size_t size() const { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(std::byte* p) const { ::operator delete(p, std::align_val_t{kCacheLine}); }
+  };
+  std::size_t bytes_;
+  std::unique_ptr<std::byte, Free> data_;
+};
+
+template <class T>
+T* construct_at_offset(std::byte* base, std::size_t offset) {
+  return ::new (static_cast<void*>(base + offset)) T();
+}
+
+template <class T>
+void destroy_at_offset(std::byte* base, std::size_t offset) {
+  if constexpr (!std::is_trivially_destructible_v<T>) {
+    std::launder(reinterpret_cast<T*>(base + offset))->~T();
+  }
+}
+
+template <class T>
+T* object_at(std::byte* base, std::size_t offset) {
+  return std::launder(reinterpret_cast<T*>(base + offset));
+}
+
+}  // namespace ringlab::detail

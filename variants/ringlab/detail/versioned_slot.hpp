@@ -1,0 +1,197 @@
+// The versioned-slot protocol shared by the seqlock and disruptor storages: a
+// 64-bit marker that says which counter a slot holds and whether its write is
+// in flight, and a body of relaxed atomic words (no data race, no UB: the
+// spirit of P1478's byte-wise atomic memcpy). Fence placement follows Boehm,
+// "Can seqlocks get along with programming language memory models?" (MSPC 2012).
+//
+// The two storages differ in where markers live and how counters are claimed;
+// the order of every operation here still comes from the calling storage's
+// site table, so each storage is audited and mutated on its own.
+//
+// Ordering points of the protocol, cited as (Pn):
+//   writer: (P1) marker load  (P2) CAS to writing  (P3) its failure load
+//           (P4) release fence  (P5) body stores  (P6) commit store
+//   reader: (P7) marker load  (P8) body loads  (P9) acquire fence  (P10) marker reload
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "ringlab/frame.hpp"
+#include "ringlab/ordering.hpp"
+
+namespace ringlab::detail {
+
+// Invariant [MarkerMonotone]: a slot's marker only grows. Encoding:
+//   0        empty
+//   2c + 1   counter c is being written
+//   2c + 2   counter c is committed (a frame, or an abandoned claim)
+// So a slot never goes back from a newer counter to an older one, and a reader
+// that sees the same marker before and after its copy copied one frame whole.
+constexpr std::uint64_t writing_marker(std::uint64_t c) { return 2 * c + 1; }
+constexpr std::uint64_t committed_marker(std::uint64_t c) { return 2 * c + 2; }
+constexpr bool is_writing(std::uint64_t marker) { return (marker & 1) != 0; }
+constexpr std::uint64_t committed_counter(std::uint64_t marker) { return marker / 2 - 1; }
+
+// Body words: [0] id, [1] ver, [2] frame kind | payload length << 8, [3..] payload.
+inline constexpr std::size_t kBodyHeaderWords = 3;
+// A length no frame can have: marks a claim that was given up (see abandon()).
+inline constexpr std::uint64_t kAbandonedLength = 0xFFFF'FFFF;
+constexpr std::size_t body_words(std::size_t payload_capacity) {
+  return kBodyHeaderWords + (payload_capacity + 7) / 8;
+}
+
+enum class SlotRead : std::uint8_t {
+  kCopied,     // the asked-for frame, copied whole
+  kOlder,      // the slot holds or is writing an older counter (or nothing)
+  kNewer,      // a newer counter holds or is writing the slot
+  kAbandoned,  // the asked-for counter was claimed and given up
+};
+
+template <class Sync, class Orders>
+class VersionedSlot {
+ public:
+  using Word = typename Sync::template atomic<std::uint64_t>;
+
+  // Takes the slot for counter c. False: a newer counter has it, and the frame
+  // of c is dropped rather than written over a newer one [MarkerMonotone].
+  // Lock-free except when a writer a full lap behind is mid-copy on this slot:
+  // then this writer waits for that copy, since two copies cannot share a body.
+  static bool begin_write(Word& marker, std::uint64_t c) {
+    const std::uint64_t mine = writing_marker(c);
+    // (P1) relaxed: only a guess for the CAS (P2), which decides.
+    std::uint64_t seen = marker.load(mo(Orders::kSlotWriterLoad));
+    for (;;) {
+      if (seen >= mine) return false;
+      if (is_writing(seen)) {
+        Sync::spin_pause();
+        seen = marker.load(mo(Orders::kSlotWriterLoad));  // (P1)
+        continue;
+      }
+      // (P2) acquire on success: pairs with the commit (P6) of the slot's
+      // previous writer, so its body stores (P5) happen-before ours and can
+      // never land after them in the words' modification order.
+      // (P3) on failure: relaxed, the loop re-examines `seen`.
+      if (marker.compare_exchange_weak(seen, mine, mo(Orders::kSlotClaimCas),
+                                       cas_failure_order(mo(Orders::kSlotClaimCasFailure)))) {
+        break;
+      }
+    }
+    // (P4) release fence: orders the writing marker (P2) before the body stores
+    // (P5); pairs with the reader's acquire fence (P9). A reader that loads any
+    // of our body words therefore re-reads (P10) a marker >= ours and rejects.
+    Sync::fence(mo(Orders::kSlotWriterFence));
+    return true;
+  }
+
+  static void write_body(Word* body, const FrameHeader& header,
+                         std::span<const std::byte> payload, bool abandoned = false) {
+    const std::uint64_t length = abandoned ? kAbandonedLength : payload.size();
+    // (P5) relaxed: published by the commit (P6), guarded by (P4)/(P9).
+    const auto order = mo(Orders::kSlotBodyStore);
+    body[0].store(header.id.raw(), order);
+    body[1].store(header.ver, order);
+    body[2].store(std::uint64_t{header.kind} | length << 8, order);
+    Word* words = body + kBodyHeaderWords;
+    const std::size_t full = payload.size() / 8;
+    for (std::size_t i = 0; i < full; ++i) {
+      std::uint64_t w;
+      std::memcpy(&w, payload.data() + 8 * i, 8);
+      words[i].store(w, order);  // (P5)
+    }
+    if (const std::size_t tail = payload.size() % 8; tail != 0) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, payload.data() + 8 * full, tail);
+      words[full].store(w, order);  // (P5)
+    }
+  }
+
+  static void commit(Word& marker, std::uint64_t c) {
+    // (P6) release: pairs with the reader's acquire load (P7) and with the next
+    // writer's CAS (P2); publishes the body stores (P5).
+    marker.store(committed_marker(c), mo(Orders::kSlotCommit));
+  }
+
+  // Copies the frame of counter c if the slot holds it. Wait-free: one pass,
+  // no retry, since a changed marker can only mean a newer counter.
+  static SlotRead read(const Word& marker, const Word* body, std::size_t payload_capacity,
+                       std::uint64_t c, FrameBuffer& out) {
+    // (P7) acquire: pairs with the commit (P6) of counter c.
+    const std::uint64_t before = marker.load(mo(Orders::kSlotReaderLoad));
+    if (before < committed_marker(c)) return SlotRead::kOlder;
+    if (before > committed_marker(c)) return SlotRead::kNewer;
+    return copy_validated(marker, before, body, payload_capacity, out);
+  }
+
+  // Copies whatever committed frame the slot holds; its counter goes to *counter.
+  static SlotRead read_latest(const Word& marker, const Word* body, std::size_t payload_capacity,
+                              FrameBuffer& out, std::uint64_t* counter) {
+    const std::uint64_t before = marker.load(mo(Orders::kSlotReaderLoad));  // (P7)
+    if (before == 0 || is_writing(before)) return SlotRead::kOlder;
+    *counter = committed_counter(before);
+    return copy_validated(marker, before, body, payload_capacity, out);
+  }
+
+ private:
+  static constexpr std::memory_order mo(typename Orders::Site site) {
+    return Orders::kSites[site].order;
+  }
+
+  static SlotRead copy_validated(const Word& marker, std::uint64_t before, const Word* body,
+                                 std::size_t payload_capacity, FrameBuffer& out) {
+    // (P8) relaxed: validated by (P9)/(P10).
+    const auto order = mo(Orders::kSlotBodyLoad);
+    const std::uint64_t id = body[0].load(order);
+    const std::uint64_t ver = body[1].load(order);
+    const std::uint64_t meta = body[2].load(order);
+    const std::uint64_t length = meta >> 8;
+    // A torn or hostile length never reaches past the slot or the buffer.
+    const std::size_t n = static_cast<std::size_t>(
+        std::min<std::uint64_t>(length, std::min(payload_capacity, out.capacity())));
+    const Word* words = body + kBodyHeaderWords;
+    std::byte* dst = out.storage().data();
+    for (std::size_t i = 0; i * 8 < n; ++i) {
+      const std::uint64_t w = words[i].load(order);  // (P8)
+      std::memcpy(dst + 8 * i, &w, std::min<std::size_t>(8, n - 8 * i));
+    }
+    // (P9) acquire fence: pairs with the writer's release fence (P4); if any
+    // load above saw a newer writer's store, the reload (P10) sees its marker.
+    Sync::fence(mo(Orders::kSlotReaderFence));
+    // (P10) relaxed: ordered after the body loads by (P9).
+    if (marker.load(mo(Orders::kSlotReaderRecheck)) != before) return SlotRead::kNewer;
+    if (length == kAbandonedLength) return SlotRead::kAbandoned;
+    out.id = NetId64::from_raw(id);
+    out.kind = static_cast<std::uint8_t>(meta & 0xFF);
+    out.ver = ver;
+    out.set_size(n);
+    return SlotRead::kCopied;
+  }
+};
+
+// The protocol's rows of a storage's site table, (P1)..(P10) in order. A
+// storage appends them to its own rows, and its Orders enum names them
+// kSlotWriterLoad .. kSlotReaderRecheck in the same order.
+inline constexpr std::array<OrderSite, 10> kVersionedSlotSites{{
+    {"slot.writer_load (P1)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+    {"slot.claim_cas (P2)", AtomicOp::kRmw, std::memory_order_acquire, "P6"},
+    {"slot.claim_cas_failure (P3)", AtomicOp::kCasFailure, std::memory_order_relaxed, ""},
+    {"slot.writer_fence (P4)", AtomicOp::kFence, std::memory_order_release, "P9"},
+    {"slot.body_store (P5)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+    {"slot.commit (P6)", AtomicOp::kStore, std::memory_order_release, "P7 P2"},
+    {"slot.reader_load (P7)", AtomicOp::kLoad, std::memory_order_acquire, "P6"},
+    {"slot.body_load (P8)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+    {"slot.reader_fence (P9)", AtomicOp::kFence, std::memory_order_acquire, "P4"},
+    {"slot.reader_recheck (P10)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+}};
+
+// Enumerators every protocol user's Orders enum must place last, in this order.
+#define RINGLAB_VERSIONED_SLOT_SITE_NAMES                                                \
+  kSlotWriterLoad, kSlotClaimCas, kSlotClaimCasFailure, kSlotWriterFence, kSlotBodyStore, \
+      kSlotCommit, kSlotReaderLoad, kSlotBodyLoad, kSlotReaderFence, kSlotReaderRecheck
+
+}  // namespace ringlab::detail

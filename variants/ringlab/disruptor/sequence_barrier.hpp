@@ -1,0 +1,55 @@
+// Lets disruptor readers wait for writers: answers "is counter c published?"
+// and "what is the highest counter published contiguously from c?", and waits
+// through a wait strategy.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "ringlab/detail/versioned_slot.hpp"
+
+namespace ringlab {
+
+enum class WaitResult : std::uint8_t {
+  kPublished,  // the counter is committed, abandoned or already overwritten
+  kTimeout,
+};
+
+template <class Sync, class Orders, class Markers, class Strategy>
+class SequenceBarrier {
+ public:
+  SequenceBarrier(const Markers& markers, Strategy& strategy)
+      : markers_(markers), strategy_(strategy) {}
+
+  // True once the writer of c is done with it: its frame or a newer one holds
+  // the slot, so a reader waiting on c can move on.
+  bool is_published(std::uint64_t c) const {
+    // (D10) acquire: pairs with the commit (P6), so a reader woken here reads
+    // the frame it waited for.
+    return markers_.marker(c).load(mo(Orders::kBarrierLoad)) >= detail::committed_marker(c);
+  }
+
+  // The highest counter h in [from, limit) such that every counter in [from, h]
+  // is published; from - 1 if `from` is not.
+  std::uint64_t highest_published(std::uint64_t from, std::uint64_t limit) const {
+    std::uint64_t c = from;
+    while (c < limit && is_published(c)) ++c;
+    return c - 1;
+  }
+
+  WaitResult wait_for(std::uint64_t c, typename Sync::clock::duration timeout) {
+    const auto deadline = Sync::clock::now() + timeout;
+    return strategy_.wait_until([&] { return is_published(c); }, deadline)
+               ? WaitResult::kPublished
+               : WaitResult::kTimeout;
+  }
+
+ private:
+  static constexpr std::memory_order mo(typename Orders::Site site) {
+    return Orders::kSites[site].order;
+  }
+  const Markers& markers_;
+  Strategy& strategy_;
+};
+
+}  // namespace ringlab

@@ -1,0 +1,157 @@
+// Hands out counters to disruptor writers. In overwrite mode a claim is one
+// fetch_add. In gated mode a claim waits (or, for try_claim, fails) while the
+// counter would overwrite a frame that a registered reader has not consumed.
+//
+// Ordering points (D1)..(D9), entries of DisruptorOrders (storage/disruptor.hpp).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ringlab/detail/region.hpp"
+#include "ringlab/sync.hpp"
+
+namespace ringlab {
+
+enum class OverflowMode : std::uint8_t {
+  kOverwrite,  // the oldest frame is overwritten; lagging readers see loss
+  kGated,      // writers wait for the slowest registered reader; no loss
+};
+
+template <class Sync, class Orders>
+class Sequencer {
+  using Word = typename Sync::template atomic<std::uint64_t>;
+
+ public:
+  static constexpr std::size_t kMaxGates = 32;
+  static constexpr std::uint64_t kFreeGate = std::numeric_limits<std::uint64_t>::max();
+
+  // Region: [cursor line][kMaxGates gate lines], each alone on its cache line.
+  static constexpr std::size_t region_bytes() { return (1 + kMaxGates) * detail::kCacheLine; }
+
+  Sequencer(std::byte* region, std::uint64_t capacity, OverflowMode mode)
+      : region_(region), capacity_(capacity), mode_(mode) {
+    detail::construct_at_offset<Word>(region_, 0);
+    for (std::size_t g = 0; g < kMaxGates; ++g) {
+      detail::construct_at_offset<Word>(region_, gate_offset(g));
+    }
+  }
+  ~Sequencer() {
+    detail::destroy_at_offset<Word>(region_, 0);
+    for (std::size_t g = 0; g < kMaxGates; ++g) {
+      detail::destroy_at_offset<Word>(region_, gate_offset(g));
+    }
+  }
+
+  OverflowMode mode() const { return mode_; }
+
+  std::uint64_t cursor() const {
+    return next().load(mo(Orders::kCursorLoad));  // (D3) relaxed: a count, orders no data
+  }
+
+  std::uint64_t claim() {
+    if (mode_ == OverflowMode::kOverwrite) {
+      return next().fetch_add(1, mo(Orders::kOverwriteClaim));  // (D1) relaxed: uniqueness only
+    }
+    // (D2) seq_cst: precedes the gate loads (D5) below in the single total
+    // order, so a registration whose (D6) came first is seen; pairs with (D6)/(D7).
+    const std::uint64_t c = next().fetch_add(1, mo(Orders::kGatedClaim));
+    wait_for_gates(c);
+    return c;
+  }
+
+  // Gated mode: nullopt when the ring is full for the slowest registered reader.
+  std::optional<std::uint64_t> try_claim() {
+    if (mode_ == OverflowMode::kOverwrite) return claim();
+    std::uint64_t c = cursor();  // (D3)
+    for (;;) {
+      if (blocked(c, min_gate())) return std::nullopt;
+      // (D2) seq_cst, as in claim(); (D4) failure relaxed: the loop re-checks.
+      if (next().compare_exchange_weak(c, c + 1, mo(Orders::kGatedClaim),
+                                       cas_failure_order(mo(Orders::kGatedClaimFailure)))) {
+        break;
+      }
+    }
+    // A reader that registered between the check and the claim may still hold
+    // us back; this waits only for that rare window.
+    wait_for_gates(c);
+    return c;
+  }
+
+  // Registers a reader. Frames from the returned counter on are never
+  // overwritten before the reader advances past them.
+  absl::StatusOr<std::pair<std::size_t, std::uint64_t>> register_gate() {
+    if (mode_ != OverflowMode::kGated) {
+      return absl::FailedPreconditionError("reader gates exist only in gated mode");
+    }
+    for (std::size_t g = 0; g < kMaxGates; ++g) {
+      std::uint64_t expected = kFreeGate;
+      const std::uint64_t floor = cursor();  // (D3)
+      // (D6) seq_cst: the gate is set, at a floor no later than any counter
+      // claimed after it, before (D7) below in the single total order.
+      if (gate(g).compare_exchange_strong(expected, floor, mo(Orders::kGateRegister),
+                                          cas_failure_order(mo(Orders::kGateRegisterFailure)))) {
+        // (D7) seq_cst: every claim (D2) of a counter >= start follows this
+        // load, hence follows (D6), and its gate loads (D5) see our gate.
+        const std::uint64_t start = next().load(mo(Orders::kRegisterCursorLoad));
+        return std::pair{g, start};
+      }
+    }
+    return absl::ResourceExhaustedError(
+        absl::StrCat("all ", kMaxGates, " reader gates are registered"));
+  }
+
+  // The reader of gate g has consumed every counter below `next_counter`.
+  void advance_gate(std::size_t g, std::uint64_t next_counter) {
+    // (D8) release: pairs with the writers' gate loads (D5): the reader's copy
+    // of a slot happens-before the writer that reuses the slot.
+    gate(g).store(next_counter, mo(Orders::kGateAdvance));
+  }
+
+  void release_gate(std::size_t g) {
+    gate(g).store(kFreeGate, mo(Orders::kGateAdvance));  // (D8), as in advance_gate
+  }
+
+  void reset(std::uint64_t first_counter) {
+    for (std::size_t g = 0; g < kMaxGates; ++g) {
+      gate(g).store(kFreeGate, mo(Orders::kResetStore));  // (D9) relaxed: nothing runs
+    }
+    next().store(first_counter, mo(Orders::kResetStore));  // (D9)
+  }
+
+ private:
+  static constexpr std::memory_order mo(typename Orders::Site site) {
+    return Orders::kSites[site].order;
+  }
+  static constexpr std::size_t gate_offset(std::size_t g) { return (1 + g) * detail::kCacheLine; }
+
+  Word& next() const { return *detail::object_at<Word>(region_, 0); }
+  Word& gate(std::size_t g) const { return *detail::object_at<Word>(region_, gate_offset(g)); }
+
+  std::uint64_t min_gate() const {
+    std::uint64_t lowest = kFreeGate;
+    for (std::size_t g = 0; g < kMaxGates; ++g) {
+      // (D5) seq_cst: acquire pairs with (D8); seq_cst with (D6)/(D7), see there.
+      const std::uint64_t v = gate(g).load(mo(Orders::kGateLoad));
+      if (v < lowest) lowest = v;
+    }
+    return lowest;
+  }
+  bool blocked(std::uint64_t c, std::uint64_t lowest) const {
+    return lowest != kFreeGate && c >= lowest + capacity_;
+  }
+  void wait_for_gates(std::uint64_t c) const {
+    while (blocked(c, min_gate())) Sync::yield();
+  }
+
+  std::byte* const region_;
+  const std::uint64_t capacity_;
+  const OverflowMode mode_;
+};
+
+}  // namespace ringlab

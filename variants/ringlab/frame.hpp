@@ -1,0 +1,105 @@
+// Frame, the caller-owned FrameBuffer that readers copy into, RingSpec, and the
+// three answers a slot can give (ReadState).
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ringlab/net_id.hpp"
+
+namespace ringlab {
+
+// One record in a ring. `id.kind()` says which data type the ring carries;
+// `kind` is the message class (0 in the seed's V0). Two axes, on purpose.
+struct Frame {
+  NetId64 id;
+  std::uint8_t kind = 0;
+  std::uint64_t ver = 0;
+  std::vector<std::byte> payload;
+  friend bool operator==(const Frame&, const Frame&) = default;
+};
+
+// Fixed-capacity destination for a read. Allocates once, at construction; reads
+// into it never allocate.
+class FrameBuffer {
+ public:
+  explicit FrameBuffer(std::size_t payload_capacity) : storage_(payload_capacity) {}
+
+  NetId64 id;
+  std::uint8_t kind = 0;
+  std::uint64_t ver = 0;
+
+  std::span<const std::byte> payload() const { return {storage_.data(), size_}; }
+  std::span<std::byte> storage() { return storage_; }
+  std::size_t capacity() const { return storage_.size(); }
+  void set_size(std::size_t size) { size_ = size <= storage_.size() ? size : storage_.size(); }
+
+  Frame to_frame() const { return Frame{id, kind, ver, {payload().begin(), payload().end()}}; }
+
+ private:
+  std::vector<std::byte> storage_;
+  std::size_t size_ = 0;
+};
+
+struct RingSpec {
+  std::size_t capacity = 0;          // slots; a power of two, > 0
+  std::size_t payload_capacity = 0;  // bytes per slot
+
+  // Larger payloads would not fit the 32-bit length word of a slot.
+  static constexpr std::size_t kMaxPayloadCapacity = std::size_t{1} << 24;
+  // Keeps 2 * counter + 2 (the slot marker encoding) and slot arithmetic in range.
+  static constexpr std::size_t kMaxCapacity = std::size_t{1} << 32;
+
+  friend bool operator==(const RingSpec&, const RingSpec&) = default;
+
+  absl::Status validate() const {
+    if (capacity == 0 || !std::has_single_bit(capacity)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ring capacity must be a power of two > 0, got ", capacity));
+    }
+    if (capacity > kMaxCapacity) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ring capacity ", capacity, " exceeds the maximum ", kMaxCapacity));
+    }
+    if (payload_capacity > kMaxPayloadCapacity) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "payload capacity ", payload_capacity, " exceeds the maximum ", kMaxPayloadCapacity));
+    }
+    return absl::OkStatus();
+  }
+};
+
+inline std::string to_string(const RingSpec& spec) {
+  return absl::StrCat("{capacity ", spec.capacity, ", payload_capacity ", spec.payload_capacity,
+                      "}");
+}
+
+// What read_state_at finds for one counter.
+enum class ReadState : std::uint8_t {
+  kReady,        // the frame with exactly this counter, copied whole
+  kPending,      // claimed by a writer that has not committed it yet
+  kUnavailable,  // overwritten, superseded by a lapping writer, abandoned, or never claimed
+};
+
+inline const char* to_string(ReadState state) {
+  switch (state) {
+    case ReadState::kReady: return "Ready";
+    case ReadState::kPending: return "Pending";
+    case ReadState::kUnavailable: return "Unavailable";
+  }
+  return "?";
+}
+
+// The fields a writer supplies; the ring mints `id`.
+struct FrameHeader {
+  NetId64 id;
+  std::uint8_t kind = 0;
+  std::uint64_t ver = 0;
+};
+
+}  // namespace ringlab

@@ -1,0 +1,91 @@
+// Named memory orders. Every atomic operation in a variant takes its order from
+// that variant's site table (an `Orders` type with `enum Site` and `kSites`), so
+// that the model harness can instantiate the same header with any one site
+// weakened (WeakenedOrders) and the ordering audit can list every site.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace ringlab {
+
+// The kind of operation at a site decides which orders are legal there.
+enum class AtomicOp : unsigned char {
+  kLoad,
+  kStore,
+  kRmw,         // fetch_add, exchange, and the success order of a CAS
+  kCasFailure,  // the failure order of a CAS: a load
+  kFence,
+};
+
+struct OrderSite {
+  std::string_view name;
+  AtomicOp op;
+  std::memory_order order;
+  // What this site synchronises with, by site number; the same text as the
+  // numbered comment at the site. Empty for sites that order nothing.
+  std::string_view pairs_with;
+};
+
+// One step weaker, or nullopt at relaxed. seq_cst -> acq_rel -> {release,
+// acquire} -> relaxed, restricted to the orders legal for the operation.
+// Both one-step weakenings of acq_rel are returned by weaker_orders().
+constexpr std::array<std::optional<std::memory_order>, 2> weaker_orders(AtomicOp op,
+                                                                        std::memory_order mo) {
+  using enum std::memory_order;
+  switch (op) {
+    case AtomicOp::kLoad:
+    case AtomicOp::kCasFailure:
+      if (mo == seq_cst) return {acquire, std::nullopt};
+      if (mo == acquire || mo == consume) return {relaxed, std::nullopt};
+      return {std::nullopt, std::nullopt};
+    case AtomicOp::kStore:
+      if (mo == seq_cst) return {release, std::nullopt};
+      if (mo == release) return {relaxed, std::nullopt};
+      return {std::nullopt, std::nullopt};
+    case AtomicOp::kRmw:
+    case AtomicOp::kFence:
+      if (mo == seq_cst) return {acq_rel, std::nullopt};
+      if (mo == acq_rel) return {release, acquire};
+      if (mo == release || mo == acquire || mo == consume) return {relaxed, std::nullopt};
+      return {std::nullopt, std::nullopt};
+  }
+  return {std::nullopt, std::nullopt};
+}
+
+// `Base` with site `I` set to `order`: a mutant for the model checker, built from
+// the table rather than from copied code.
+template <class Base, std::size_t I, std::memory_order kOrder>
+struct WeakenedOrders : Base {
+  static constexpr auto kSites = [] {
+    auto sites = Base::kSites;
+    sites[I].order = kOrder;
+    return sites;
+  }();
+};
+
+// A CAS failure order may not be stronger than what the standard allows for a
+// load; clamp it so a weakened success order never yields an invalid pair.
+constexpr std::memory_order cas_failure_order(std::memory_order failure) {
+  if (failure == std::memory_order_release) return std::memory_order_relaxed;
+  if (failure == std::memory_order_acq_rel) return std::memory_order_acquire;
+  return failure;
+}
+
+}  // namespace ringlab
+
+namespace ringlab {
+
+template <std::size_t A, std::size_t B>
+constexpr std::array<OrderSite, A + B> concat_sites(const std::array<OrderSite, A>& a,
+                                                    const std::array<OrderSite, B>& b) {
+  std::array<OrderSite, A + B> out{};
+  for (std::size_t i = 0; i < A; ++i) out[i] = a[i];
+  for (std::size_t i = 0; i < B; ++i) out[A + i] = b[i];
+  return out;
+}
+
+}  // namespace ringlab

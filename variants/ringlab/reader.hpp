@@ -1,0 +1,62 @@
+// GatedReader: a disruptor reader registered with the sequencer. Its polls
+// advance its gate, so in gated mode writers never overwrite what it has not
+// consumed; it waits for writers through the ring's SequenceBarrier.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "ringlab/cursor.hpp"
+#include "ringlab/disruptor/sequence_barrier.hpp"
+
+namespace ringlab {
+
+template <class RingT>
+class GatedReader {
+ public:
+  static absl::StatusOr<GatedReader> attach(RingT& ring) {
+    auto gate = ring.storage().sequencer().register_gate();
+    if (!gate.ok()) return gate.status();
+    return GatedReader(ring, gate->first, gate->second);
+  }
+
+  GatedReader(GatedReader&& other) noexcept
+      : ring_(std::exchange(other.ring_, nullptr)), gate_(other.gate_), cursor_(other.cursor_) {}
+  GatedReader& operator=(GatedReader&&) = delete;
+  GatedReader(const GatedReader&) = delete;
+  ~GatedReader() {
+    if (ring_ != nullptr) ring_->storage().sequencer().release_gate(gate_);
+  }
+
+  template <class OnFrame>
+  PollStats poll(FrameBuffer& scratch, OnFrame&& on_frame,
+                 std::uint64_t max_frames = std::numeric_limits<std::uint64_t>::max()) {
+    PollStats stats = poll_into(*ring_, cursor_, scratch, std::forward<OnFrame>(on_frame),
+                                max_frames);
+    if (stats.to != stats.from) {
+      ring_->storage().sequencer().advance_gate(gate_, cursor_.next_counter);
+    }
+    return stats;
+  }
+
+  // Waits until the writer of the next counter is done with it.
+  template <class Duration>
+  WaitResult wait(Duration timeout) {
+    return ring_->storage().barrier().wait_for(cursor_.next_counter, timeout);
+  }
+
+  const RingCursor& cursor() const { return cursor_; }
+
+ private:
+  GatedReader(RingT& ring, std::size_t gate, std::uint64_t start)
+      : ring_(&ring), gate_(gate), cursor_(RingCursor::from_counter(start)) {}
+
+  RingT* ring_;
+  std::size_t gate_;
+  RingCursor cursor_;
+};
+
+}  // namespace ringlab

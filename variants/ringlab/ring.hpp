@@ -1,0 +1,208 @@
+// Ring<Storage>: the seed's ring contract over any slot storage. The ring
+// validates input, mints ids and maps slot answers onto the seed's operations;
+// the storage owns claiming, publishing and reading.
+//
+// Hot path: write, claim/publish, read_state_at and the FrameBuffer overloads of
+// read, read_head and read_at never allocate (their error paths may).
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "ringlab/detail/region.hpp"
+#include "ringlab/frame.hpp"
+#include "ringlab/net_id.hpp"
+
+namespace ringlab {
+
+struct RingOptions {
+  // The counter of the first write (tests start near 2^32 and 2^40).
+  std::uint64_t first_counter = 0;
+  // Markers encode 2 * counter + 2 in 64 bits.
+  static constexpr std::uint64_t kMaxFirstCounter = std::uint64_t{1} << 62;
+};
+
+// A claimed counter whose frame is not yet published: read_state_at reports it
+// Pending until publish() or abandon().
+struct WriteTicket {
+  std::uint64_t counter = 0;
+  NetId64 id;
+  std::size_t payload_size = 0;
+};
+
+template <class S>
+concept SlotStorage = requires(S s, const S cs, std::uint64_t c, FrameHeader h,
+                               std::span<const std::byte> p, FrameBuffer& b) {
+  { S::kName } -> std::convertible_to<std::string_view>;
+  { S::region_bytes(RingSpec{}) } -> std::same_as<std::size_t>;
+  { s.claim() } -> std::same_as<std::uint64_t>;
+  { cs.head() } -> std::same_as<std::uint64_t>;
+  s.publish(c, h, p);
+  s.abandon(c);
+  { cs.read_state_at(c, b) } -> std::same_as<ReadState>;
+  { cs.read_slot(c, b) } -> std::same_as<bool>;
+  s.reset(c);
+};
+
+template <SlotStorage Storage>
+class Ring {
+ public:
+  using storage_type = Storage;
+  using StorageOptions = typename Storage::Options;
+
+  static absl::StatusOr<std::unique_ptr<Ring>> create(std::uint8_t kind, const RingSpec& spec,
+                                                      const RingOptions& options = {},
+                                                      const StorageOptions& storage_options = {}) {
+    if (absl::Status s = spec.validate(); !s.ok()) return s;
+    if (options.first_counter > RingOptions::kMaxFirstCounter) {
+      return absl::InvalidArgumentError(absl::StrCat("first counter ", options.first_counter,
+                                                     " exceeds the maximum ",
+                                                     RingOptions::kMaxFirstCounter));
+    }
+    return std::unique_ptr<Ring>(new Ring(kind, spec, options, storage_options));
+  }
+
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  std::uint8_t kind() const { return kind_; }
+  std::size_t capacity() const { return spec_.capacity; }
+  std::size_t payload_capacity() const { return spec_.payload_capacity; }
+  const RingSpec& spec() const { return spec_; }
+  // Counts claims, not completed writes (seed contract).
+  std::uint64_t head() const { return storage_.head(); }
+  std::string_view variant() const { return Storage::kName; }
+
+  // A buffer large enough for any frame of this ring.
+  FrameBuffer make_buffer() const { return FrameBuffer(spec_.payload_capacity); }
+
+  // Claims a counter, mints its id and publishes the frame. A payload over
+  // payload_capacity is an error before any counter is claimed.
+  absl::StatusOr<NetId64> write(NodeId node, std::uint8_t frame_kind, std::uint64_t ver,
+                                std::span<const std::byte> payload) {
+    if (absl::Status s = check_payload(payload.size()); !s.ok()) return s;
+    const std::uint64_t counter = storage_.claim();
+    const NetId64 id = NetId64::make(kind_, node, counter);
+    storage_.publish(counter, FrameHeader{id, frame_kind, ver}, payload);
+    return id;
+  }
+
+  // Gated storages only: ResourceExhausted ("full") instead of waiting for the
+  // slowest registered reader. Nothing is claimed then.
+  absl::StatusOr<NetId64> try_write(NodeId node, std::uint8_t frame_kind, std::uint64_t ver,
+                                    std::span<const std::byte> payload)
+    requires requires(Storage s) { s.try_claim(); }
+  {
+    if (absl::Status s = check_payload(payload.size()); !s.ok()) return s;
+    const std::optional<std::uint64_t> counter = storage_.try_claim();
+    if (!counter) {
+      return absl::ResourceExhaustedError("ring full: a registered reader has not consumed the "
+                                          "frame the next write would overwrite");
+    }
+    const NetId64 id = NetId64::make(kind_, node, *counter);
+    storage_.publish(*counter, FrameHeader{id, frame_kind, ver}, payload);
+    return id;
+  }
+
+  // Two-phase write: the counter reads Pending between claim and publish.
+  absl::StatusOr<WriteTicket> claim(NodeId node, std::size_t payload_size) {
+    if (absl::Status s = check_payload(payload_size); !s.ok()) return s;
+    const std::uint64_t counter = storage_.claim();
+    return WriteTicket{counter, NetId64::make(kind_, node, counter), payload_size};
+  }
+  // The payload must be the size given to claim(); otherwise the claim is
+  // abandoned (readers see the counter Unavailable) and an error returned.
+  absl::Status publish(const WriteTicket& ticket, std::uint8_t frame_kind, std::uint64_t ver,
+                       std::span<const std::byte> payload) {
+    if (payload.size() != ticket.payload_size) {
+      storage_.abandon(ticket.counter);
+      return absl::InvalidArgumentError(
+          absl::StrCat("publish of counter ", ticket.counter, ": payload of ", payload.size(),
+                       " bytes, claimed ", ticket.payload_size, "; the claim is abandoned"));
+    }
+    storage_.publish(ticket.counter, FrameHeader{ticket.id, frame_kind, ver}, payload);
+    return absl::OkStatus();
+  }
+  // Gives a claim up: readers see its counter Unavailable instead of Pending.
+  void abandon(const WriteTicket& ticket) { storage_.abandon(ticket.counter); }
+
+  // The frame with exactly this id. NotFound when it is overwritten or was never
+  // written (no message: a miss allocates nothing); InvalidArgument when the id
+  // is of another kind than the ring's.
+  absl::Status read(NetId64 id, FrameBuffer& out) const {
+    if (id.kind() != kind_) {
+      return absl::InvalidArgumentError(absl::StrCat("id ", id.to_string(), " is of kind ",
+                                                     id.kind(), ", this ring carries kind ",
+                                                     kind_));
+    }
+    if (storage_.read_slot(id.counter(), out) && out.id == id) return absl::OkStatus();
+    return absl::Status(absl::StatusCode::kNotFound, "");
+  }
+  std::optional<Frame> read(NetId64 id) const {
+    return to_optional([&](auto& b) { return read(id, b).ok(); });
+  }
+
+  // The frame in the slot of counter head - 1, if committed.
+  bool read_head(FrameBuffer& out) const {
+    const std::uint64_t h = head();
+    return h != 0 && storage_.read_slot(h - 1, out);
+  }
+  std::optional<Frame> read_head() const { return to_optional([&](auto& b) { return read_head(b); }); }
+
+  // Whatever committed frame occupies counter's slot, whichever counter it has.
+  bool read_at(std::uint64_t counter, FrameBuffer& out) const {
+    return storage_.read_slot(counter, out);
+  }
+  std::optional<Frame> read_at(std::uint64_t counter) const {
+    return to_optional([&](auto& b) { return read_at(counter, b); });
+  }
+
+  ReadState read_state_at(std::uint64_t counter, FrameBuffer& out) const {
+    return storage_.read_state_at(counter, out);
+  }
+
+  // Clears every slot; the next write gets `first_counter`. Not while writers
+  // or readers run (seed contract).
+  void reset(std::uint64_t first_counter = 0) { storage_.reset(first_counter); }
+
+  Storage& storage() { return storage_; }
+  const Storage& storage() const { return storage_; }
+
+ private:
+  Ring(std::uint8_t kind, const RingSpec& spec, const RingOptions& options,
+       const StorageOptions& storage_options)
+      : kind_(kind),
+        spec_(spec),
+        region_(Storage::region_bytes(spec)),
+        storage_(spec, region_.data(), options.first_counter, storage_options) {}
+
+  absl::Status check_payload(std::size_t size) const {
+    if (size > spec_.payload_capacity) {
+      return absl::InvalidArgumentError(absl::StrCat("payload of ", size,
+                                                     " bytes exceeds the ring's payload capacity ",
+                                                     spec_.payload_capacity));
+    }
+    return absl::OkStatus();
+  }
+
+  template <class ReadInto>
+  std::optional<Frame> to_optional(ReadInto&& read_into) const {
+    FrameBuffer buffer = make_buffer();
+    if (!read_into(buffer)) return std::nullopt;
+    return buffer.to_frame();
+  }
+
+  const std::uint8_t kind_;
+  const RingSpec spec_;
+  detail::AlignedRegion region_;
+  Storage storage_;
+};
+
+}  // namespace ringlab

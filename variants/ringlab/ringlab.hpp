@@ -1,0 +1,26 @@
+// Everything, and one alias per conforming variant over the standard library.
+#pragma once
+
+#include "ringlab/cursor.hpp"
+#include "ringlab/disruptor/sequence_barrier.hpp"
+#include "ringlab/disruptor/sequencer.hpp"
+#include "ringlab/disruptor/wait_strategy.hpp"
+#include "ringlab/frame.hpp"
+#include "ringlab/net_id.hpp"
+#include "ringlab/ordering.hpp"
+#include "ringlab/reader.hpp"
+#include "ringlab/registry.hpp"
+#include "ringlab/ring.hpp"
+#include "ringlab/storage/disruptor.hpp"
+#include "ringlab/storage/rwlock.hpp"
+#include "ringlab/storage/seqlock.hpp"
+#include "ringlab/sync.hpp"
+
+namespace ringlab {
+
+using RwlockRing = Ring<RwlockStorage<StdSync>>;
+using SeqlockRing = Ring<SeqlockStorage<StdSync>>;
+template <template <class> class Wait = BusySpinWait>
+using DisruptorRing = Ring<DisruptorStorage<StdSync, Wait>>;
+
+}  // namespace ringlab

@@ -1,0 +1,168 @@
+// Reader-writer-lock slot storage: the seed's V0. Each slot is a frame behind
+// its own shared mutex. The reference design: plainly correct, but every
+// reader writes the lock word, and a writer waits for the slot's readers.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string_view>
+
+#include "ringlab/detail/region.hpp"
+#include "ringlab/frame.hpp"
+#include "ringlab/ordering.hpp"
+#include "ringlab/sync.hpp"
+
+namespace ringlab {
+
+// Ordering points of RwlockStorage. Slot data is ordered by the slot's lock.
+struct RwlockOrders {
+  enum Site : std::size_t { kHeadClaim, kHeadLoad, kResetStore, kSiteCount };
+  static constexpr std::array<OrderSite, kSiteCount> kSites{{
+      {"head.claim (1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
+      {"head.load (2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+      {"reset.store (3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+  }};
+};
+
+template <class Sync = StdSync, class Orders = RwlockOrders>
+class RwlockStorage {
+  using Word = typename Sync::template atomic<std::uint64_t>;
+  using Lock = typename Sync::shared_mutex;
+
+  // Everything but the lock is plain data, read and written under it.
+  struct SlotHeader {
+    Lock lock;
+    std::uint64_t held = 0;  // counter + 1 of the frame in the slot; 0: empty
+    FrameHeader frame;
+    std::uint32_t length = 0;
+    bool abandoned = false;
+  };
+  static constexpr std::size_t kPayloadOffset = detail::round_up(sizeof(SlotHeader), 8);
+
+ public:
+  static constexpr std::string_view kName = "rwlock";
+  struct Options {};
+
+  static std::size_t slot_stride(const RingSpec& spec) {
+    return detail::round_up(kPayloadOffset + spec.payload_capacity, detail::kCacheLine);
+  }
+  static std::size_t region_bytes(const RingSpec& spec) {
+    return detail::kCacheLine + spec.capacity * slot_stride(spec);
+  }
+
+  RwlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+                const Options& = {})
+      : spec_(spec), mask_(spec.capacity - 1), stride_(slot_stride(spec)), region_(region) {
+    head_ = detail::construct_at_offset<Word>(region_, 0);
+    for (std::size_t i = 0; i < spec_.capacity; ++i) {
+      detail::construct_at_offset<SlotHeader>(region_, slot_offset(i));
+    }
+    reset(first_counter);
+  }
+  ~RwlockStorage() {
+    detail::destroy_at_offset<Word>(region_, 0);
+    for (std::size_t i = 0; i < spec_.capacity; ++i) {
+      detail::destroy_at_offset<SlotHeader>(region_, slot_offset(i));
+    }
+  }
+  RwlockStorage(const RwlockStorage&) = delete;
+  RwlockStorage& operator=(const RwlockStorage&) = delete;
+
+  std::uint64_t claim() {
+    return head_->fetch_add(1, mo(Orders::kHeadClaim));  // (1) relaxed: uniqueness only
+  }
+  std::uint64_t head() const {
+    return head_->load(mo(Orders::kHeadLoad));  // (2) relaxed: the slot locks order the data
+  }
+
+  void publish(std::uint64_t counter, const FrameHeader& header,
+               std::span<const std::byte> payload) {
+    store(counter, header, payload, false);
+  }
+  void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
+
+  ReadState read_state_at(std::uint64_t counter, FrameBuffer& out) const {
+    if (counter < first_counter_ || counter >= head()) return ReadState::kUnavailable;
+    SlotHeader& s = slot(counter);
+    std::shared_lock lock(s.lock);
+    if (s.held < counter + 1) return ReadState::kPending;
+    if (s.held > counter + 1 || s.abandoned) return ReadState::kUnavailable;
+    copy_out(s, out);
+    return ReadState::kReady;
+  }
+
+  bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
+    SlotHeader& s = slot(counter);
+    std::shared_lock lock(s.lock);
+    if (s.held == 0 || s.abandoned) return false;
+    copy_out(s, out);
+    return true;
+  }
+
+  void reset(std::uint64_t first_counter) {
+    first_counter_ = first_counter;
+    for (std::size_t i = 0; i < spec_.capacity; ++i) {
+      SlotHeader& s = slot(i);
+      std::unique_lock lock(s.lock);
+      s.held = 0;
+      s.abandoned = false;
+      s.length = 0;
+    }
+    head_->store(first_counter, mo(Orders::kResetStore));  // (3) relaxed: no concurrent access
+  }
+
+  const RingSpec& spec() const { return spec_; }
+
+ private:
+  static constexpr std::memory_order mo(typename Orders::Site site) {
+    return Orders::kSites[site].order;
+  }
+
+  void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
+             bool abandoned) {
+    SlotHeader& s = slot(counter);
+    std::unique_lock lock(s.lock);
+    // A lapping writer got here first: never put an older frame over it.
+    if (s.held > counter) return;
+    s.held = counter + 1;
+    s.frame = header;
+    s.length = static_cast<std::uint32_t>(payload.size());
+    s.abandoned = abandoned;
+    if (!payload.empty()) std::memcpy(payload_of(s), payload.data(), payload.size());
+  }
+
+  void copy_out(const SlotHeader& s, FrameBuffer& out) const {
+    const std::size_t n = std::min<std::size_t>(s.length, out.capacity());
+    if (n != 0) std::memcpy(out.storage().data(), payload_of(s), n);
+    out.id = s.frame.id;
+    out.kind = s.frame.kind;
+    out.ver = s.frame.ver;
+    out.set_size(n);
+  }
+
+  std::size_t slot_offset(std::uint64_t counter) const {
+    return detail::kCacheLine + (counter & mask_) * stride_;
+  }
+  SlotHeader& slot(std::uint64_t counter) const {
+    return *detail::object_at<SlotHeader>(region_, slot_offset(counter));
+  }
+  static std::byte* payload_of(const SlotHeader& s) {
+    return const_cast<std::byte*>(reinterpret_cast<const std::byte*>(&s)) + kPayloadOffset;
+  }
+
+  const RingSpec spec_;
+  const std::uint64_t mask_;
+  const std::size_t stride_;
+  std::byte* const region_;
+  Word* head_ = nullptr;
+  std::uint64_t first_counter_ = 0;
+};
+
+}  // namespace ringlab

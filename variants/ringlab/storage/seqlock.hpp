@@ -1,0 +1,159 @@
+// Seqlock slot storage: each slot carries its own marker (a sequence number,
+// odd while a write is in flight) next to its body. Writers claim counters with
+// one fetch_add; readers write nothing shared and never wait.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "ringlab/detail/region.hpp"
+#include "ringlab/detail/versioned_slot.hpp"
+#include "ringlab/frame.hpp"
+#include "ringlab/ordering.hpp"
+#include "ringlab/sync.hpp"
+
+namespace ringlab {
+
+// Ordering points of SeqlockStorage: (1)..(3) here, (P1)..(P10) in
+// detail/versioned_slot.hpp.
+struct SeqlockOrders {
+  enum Site : std::size_t {
+    kHeadClaim,
+    kHeadLoad,
+    kResetStore,
+    RINGLAB_VERSIONED_SLOT_SITE_NAMES,
+    kSiteCount
+  };
+  static constexpr auto kSites = concat_sites(
+      std::array<OrderSite, 3>{{
+          // The head only hands out unique counters; slot data is published by
+          // the markers, never by the head.
+          {"head.claim (1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
+          {"head.load (2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+          {"reset.store (3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+      }},
+      detail::kVersionedSlotSites);
+  static_assert(kSites.size() == kSiteCount);
+};
+
+template <class Sync = StdSync, class Orders = SeqlockOrders>
+class SeqlockStorage {
+  using Word = typename Sync::template atomic<std::uint64_t>;
+  using Slot = detail::VersionedSlot<Sync, Orders>;
+
+ public:
+  static constexpr std::string_view kName = "seqlock";
+  struct Options {};
+
+  // Region: [head, alone on its cache line][slot 0][slot 1]...; a slot is its
+  // marker then its body, padded to whole cache lines.
+  static std::size_t slot_stride(const RingSpec& spec) {
+    return detail::round_up(8 * (1 + detail::body_words(spec.payload_capacity)),
+                            detail::kCacheLine);
+  }
+  static std::size_t region_bytes(const RingSpec& spec) {
+    return detail::kCacheLine + spec.capacity * slot_stride(spec);
+  }
+
+  SeqlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+                 const Options& = {})
+      : spec_(spec), mask_(spec.capacity - 1), stride_(slot_stride(spec)), region_(region) {
+    head_ = detail::construct_at_offset<Word>(region_, 0);
+    for (std::size_t i = 0; i < spec_.capacity; ++i) {
+      for (std::size_t w = 0; w < 1 + detail::body_words(spec_.payload_capacity); ++w) {
+        detail::construct_at_offset<Word>(region_, slot_offset(i) + 8 * w);
+      }
+    }
+    reset(first_counter);
+  }
+  ~SeqlockStorage() {
+    detail::destroy_at_offset<Word>(region_, 0);
+    for (std::size_t i = 0; i < spec_.capacity; ++i) {
+      for (std::size_t w = 0; w < 1 + detail::body_words(spec_.payload_capacity); ++w) {
+        detail::destroy_at_offset<Word>(region_, slot_offset(i) + 8 * w);
+      }
+    }
+  }
+  SeqlockStorage(const SeqlockStorage&) = delete;
+  SeqlockStorage& operator=(const SeqlockStorage&) = delete;
+
+  std::uint64_t claim() {
+    return head_->fetch_add(1, mo(Orders::kHeadClaim));  // (1) relaxed: uniqueness only
+  }
+
+  std::uint64_t head() const {
+    return head_->load(mo(Orders::kHeadLoad));  // (2) relaxed: see (1)
+  }
+
+  void publish(std::uint64_t counter, const FrameHeader& header,
+               std::span<const std::byte> payload) {
+    store(counter, header, payload, /*abandoned=*/false);
+  }
+
+  void abandon(std::uint64_t counter) { store(counter, {}, {}, /*abandoned=*/true); }
+
+  ReadState read_state_at(std::uint64_t counter, FrameBuffer& out) const {
+    if (counter < first_counter_) return ReadState::kUnavailable;
+    const std::uint64_t head_now = head();
+    if (counter >= head_now) return ReadState::kUnavailable;
+    switch (Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out)) {
+      case detail::SlotRead::kCopied: return ReadState::kReady;
+      case detail::SlotRead::kOlder: return ReadState::kPending;
+      default: return ReadState::kUnavailable;
+    }
+  }
+
+  // The committed frame in counter's slot, whichever counter it carries.
+  bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
+    std::uint64_t held = 0;
+    return Slot::read_latest(marker(counter), body(counter), spec_.payload_capacity, out, &held) ==
+           detail::SlotRead::kCopied;
+  }
+
+  // Not while writers or readers run (seed contract).
+  void reset(std::uint64_t first_counter) {
+    first_counter_ = first_counter;
+    for (std::size_t i = 0; i < spec_.capacity; ++i) {
+      marker(i).store(0, mo(Orders::kResetStore));  // (3) relaxed: no concurrent access
+    }
+    head_->store(first_counter, mo(Orders::kResetStore));  // (3)
+  }
+
+  const RingSpec& spec() const { return spec_; }
+
+ private:
+  static constexpr std::memory_order mo(typename Orders::Site site) {
+    return Orders::kSites[site].order;
+  }
+
+  void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
+             bool abandoned) {
+    Word& m = marker(counter);
+    if (!Slot::begin_write(m, counter)) return;  // superseded by a lapping writer
+    Slot::write_body(body(counter), header, payload, abandoned);
+    Slot::commit(m, counter);
+  }
+
+  std::size_t slot_offset(std::uint64_t counter) const {
+    return detail::kCacheLine + (counter & mask_) * stride_;
+  }
+  Word& marker(std::uint64_t counter) const {
+    return *detail::object_at<Word>(region_, slot_offset(counter));
+  }
+  Word* body(std::uint64_t counter) const {
+    return detail::object_at<Word>(region_, slot_offset(counter) + 8);
+  }
+
+  const RingSpec spec_;
+  const std::uint64_t mask_;
+  const std::size_t stride_;
+  std::byte* const region_;
+  Word* head_ = nullptr;
+  std::uint64_t first_counter_ = 0;
+};
+
+}  // namespace ringlab
