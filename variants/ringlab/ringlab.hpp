@@ -20,7 +20,7 @@ namespace ringlab {
 
 using RwlockRing = Ring<RwlockStorage<StdSync>>;
 using SeqlockRing = Ring<SeqlockStorage<StdSync>>;
-template <template <class> class Wait = BusySpinWait>
+template <template <class...> class Wait = BusySpinWait>
 using DisruptorRing = Ring<DisruptorStorage<StdSync, Wait>>;
 
 }  // namespace ringlab

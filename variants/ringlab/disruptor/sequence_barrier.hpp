@@ -13,6 +13,7 @@ namespace ringlab {
 enum class WaitResult : std::uint8_t {
   kPublished,  // the counter is committed, abandoned or already overwritten
   kTimeout,
+  kAlerted,    // alert() was called: the reader should stop waiting
 };
 
 template <class Sync, class Orders, class Markers, class Strategy>
@@ -39,9 +40,23 @@ class SequenceBarrier {
 
   WaitResult wait_for(std::uint64_t c, typename Sync::clock::duration timeout) {
     const auto deadline = Sync::clock::now() + timeout;
-    return strategy_.wait_until([&] { return is_published(c); }, deadline)
-               ? WaitResult::kPublished
-               : WaitResult::kTimeout;
+    const bool woken =
+        strategy_.wait_until([&] { return is_published(c) || alerted(); }, deadline);
+    if (is_published(c)) return WaitResult::kPublished;
+    return woken ? WaitResult::kAlerted : WaitResult::kTimeout;
+  }
+
+  // Wakes every waiter and makes later waits return at once (LMAX's alert),
+  // until clear_alert(). For shutting readers down.
+  void alert() {
+    // (D11) release: pairs with (D12); the strategy's signal orders it against
+    // sleepers as it does a commit.
+    alerted_.store(true, mo(Orders::kAlertStore));
+    strategy_.signal_all();
+  }
+  void clear_alert() { alerted_.store(false, mo(Orders::kAlertStore)); }  // (D11)
+  bool alerted() const {
+    return alerted_.load(mo(Orders::kAlertLoad));  // (D12) acquire: pairs with (D11)
   }
 
  private:
@@ -50,6 +65,7 @@ class SequenceBarrier {
   }
   const Markers& markers_;
   Strategy& strategy_;
+  typename Sync::template atomic<bool> alerted_{false};
 };
 
 }  // namespace ringlab

@@ -1,8 +1,9 @@
 // Hands out counters to disruptor writers. In overwrite mode a claim is one
-// fetch_add. In gated mode a claim waits (or, for try_claim, fails) while the
-// counter would overwrite a frame that a registered reader has not consumed.
+// fetch_add. In gated mode a claim is a CAS that waits (or, for try_claim,
+// fails) while the counter would overwrite a frame that a registered reader
+// has not consumed.
 //
-// Ordering points (D1)..(D9), entries of DisruptorOrders (storage/disruptor.hpp).
+// Ordering points (D1)..(D9) and (D3g), entries of DisruptorOrders (storage/disruptor.hpp).
 #pragma once
 
 #include <atomic>
@@ -58,29 +59,32 @@ class Sequencer {
     if (mode_ == OverflowMode::kOverwrite) {
       return next().fetch_add(1, mo(Orders::kOverwriteClaim));  // (D1) relaxed: uniqueness only
     }
-    // (D2) seq_cst: precedes the gate loads (D5) below in the single total
-    // order, so a registration whose (D6) came first is seen; pairs with (D6)/(D7).
-    const std::uint64_t c = next().fetch_add(1, mo(Orders::kGatedClaim));
-    wait_for_gates(c);
-    return c;
+    for (;;) {
+      if (const std::optional<std::uint64_t> c = try_claim()) return *c;
+      Sync::yield();
+    }
   }
 
-  // Gated mode: nullopt when the ring is full for the slowest registered reader.
+  // Gated mode: nullopt when the counter would overwrite a frame that a
+  // registered reader has not consumed. Invariant [HeadWithinGate]: a claim
+  // only succeeds below the slowest gate + capacity, so head never runs more
+  // than a lap ahead of a registered reader, and a poll's "older than
+  // head - capacity" is true loss even in gated mode.
   std::optional<std::uint64_t> try_claim() {
     if (mode_ == OverflowMode::kOverwrite) return claim();
-    std::uint64_t c = cursor();  // (D3)
+    // (D3g) seq_cst: reads a cursor value no older than the one a registering
+    // reader saw at (D7), so the gate loads (D5) after it see that reader's
+    // gate (D6); see register_gate().
+    std::uint64_t c = next().load(mo(Orders::kGatedCursorLoad));
     for (;;) {
       if (blocked(c, min_gate())) return std::nullopt;
-      // (D2) seq_cst, as in claim(); (D4) failure relaxed: the loop re-checks.
+      // (D2) seq_cst: claims c only if no other writer did since (D3g);
+      // (D4) on failure seq_cst: the value read plays the role of (D3g).
       if (next().compare_exchange_weak(c, c + 1, mo(Orders::kGatedClaim),
                                        cas_failure_order(mo(Orders::kGatedClaimFailure)))) {
-        break;
+        return c;
       }
     }
-    // A reader that registered between the check and the claim may still hold
-    // us back; this waits only for that rare window.
-    wait_for_gates(c);
-    return c;
   }
 
   // Registers a reader. Frames from the returned counter on are never
@@ -92,12 +96,14 @@ class Sequencer {
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       std::uint64_t expected = kFreeGate;
       const std::uint64_t floor = cursor();  // (D3)
-      // (D6) seq_cst: the gate is set, at a floor no later than any counter
-      // claimed after it, before (D7) below in the single total order.
+      // (D6) seq_cst: sets the gate at a floor <= start, before (D7) in the
+      // single total order S.
       if (gate(g).compare_exchange_strong(expected, floor, mo(Orders::kGateRegister),
                                           cas_failure_order(mo(Orders::kGateRegisterFailure)))) {
-        // (D7) seq_cst: every claim (D2) of a counter >= start follows this
-        // load, hence follows (D6), and its gate loads (D5) see our gate.
+        // (D7) seq_cst: a writer that claims a counter c >= start + capacity
+        // read a cursor value (D3g/D4) written after the value this load
+        // reads, so (D6) < (D7) < that read < its gate loads (D5) in S, and
+        // (D5) sees this gate: the claim waits for this reader.
         const std::uint64_t start = next().load(mo(Orders::kRegisterCursorLoad));
         return std::pair{g, start};
       }
@@ -136,7 +142,8 @@ class Sequencer {
   std::uint64_t min_gate() const {
     std::uint64_t lowest = kFreeGate;
     for (std::size_t g = 0; g < kMaxGates; ++g) {
-      // (D5) seq_cst: acquire pairs with (D8); seq_cst with (D6)/(D7), see there.
+      // (D5) seq_cst: acquire pairs with (D8), so a reader's copy of a slot
+      // happens-before its reuse; seq_cst for (D6)/(D7), see register_gate().
       const std::uint64_t v = gate(g).load(mo(Orders::kGateLoad));
       if (v < lowest) lowest = v;
     }
@@ -144,9 +151,6 @@ class Sequencer {
   }
   bool blocked(std::uint64_t c, std::uint64_t lowest) const {
     return lowest != kFreeGate && c >= lowest + capacity_;
-  }
-  void wait_for_gates(std::uint64_t c) const {
-    while (blocked(c, min_gate())) Sync::yield();
   }
 
   std::byte* const region_;

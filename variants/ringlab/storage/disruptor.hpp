@@ -27,7 +27,7 @@
 namespace ringlab {
 
 // Ordering points of DisruptorStorage: (D1)..(D9) in disruptor/sequencer.hpp,
-// (D10) in disruptor/sequence_barrier.hpp, (P1)..(P10) in
+// (D10)..(D12) in disruptor/sequence_barrier.hpp, (P1)..(P10) in
 // detail/versioned_slot.hpp. The blocking strategy has its own (Wn) table.
 struct DisruptorOrders {
   enum Site : std::size_t {
@@ -42,16 +42,19 @@ struct DisruptorOrders {
     kResetStore,
     kBarrierLoad,
     kGateRegisterFailure,
+    kAlertStore,
+    kAlertLoad,
+    kGatedCursorLoad,
     RINGLAB_VERSIONED_SLOT_SITE_NAMES,
     kSiteCount
   };
   static constexpr auto kSites = concat_sites(
-      std::array<OrderSite, 11>{{
+      std::array<OrderSite, 14>{{
           {"sequencer.overwrite_claim (D1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
-          {"sequencer.gated_claim (D2)", AtomicOp::kRmw, std::memory_order_seq_cst, "D6 D7"},
+          {"sequencer.gated_claim (D2)", AtomicOp::kRmw, std::memory_order_seq_cst, "D7"},
           {"sequencer.cursor_load (D3)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
           {"sequencer.gated_claim_failure (D4)", AtomicOp::kCasFailure,
-           std::memory_order_relaxed, ""},
+           std::memory_order_seq_cst, "D7"},
           {"sequencer.gate_load (D5)", AtomicOp::kLoad, std::memory_order_seq_cst, "D8 D6"},
           {"sequencer.gate_register (D6)", AtomicOp::kRmw, std::memory_order_seq_cst, "D5"},
           {"sequencer.register_cursor_load (D7)", AtomicOp::kLoad, std::memory_order_seq_cst,
@@ -61,6 +64,10 @@ struct DisruptorOrders {
           {"barrier.marker_load (D10)", AtomicOp::kLoad, std::memory_order_acquire, "P6"},
           {"sequencer.gate_register_failure (D6f)", AtomicOp::kCasFailure,
            std::memory_order_relaxed, ""},
+          {"barrier.alert_store (D11)", AtomicOp::kStore, std::memory_order_release, "D12"},
+          {"barrier.alert_load (D12)", AtomicOp::kLoad, std::memory_order_acquire, "D11"},
+          {"sequencer.gated_cursor_load (D3g)", AtomicOp::kLoad, std::memory_order_seq_cst,
+           "D7"},
       }},
       detail::kVersionedSlotSites);
   static_assert(kSites.size() == kSiteCount);
@@ -70,7 +77,7 @@ struct DisruptorOptions {
   OverflowMode mode = OverflowMode::kOverwrite;
 };
 
-template <class Sync = StdSync, template <class> class Wait = BusySpinWait,
+template <class Sync = StdSync, template <class...> class Wait = BusySpinWait,
           class Orders = DisruptorOrders>
 class DisruptorStorage {
   using Word = typename Sync::template atomic<std::uint64_t>;
