@@ -74,8 +74,8 @@ PollStats poll_into(const Source& source, RingCursor& cursor, FrameBuffer& scrat
     if (state == ReadState::kReady) {
       ++stats.delivered;
       on_frame(static_cast<const FrameBuffer&>(scratch));
-    } else if (next + capacity <= source.head()) {
-      ++stats.loss.overwritten;  // a later lap has claimed the slot
+    } else if (next + capacity < source.head()) {
+      ++stats.loss.overwritten;  // counter next + capacity, a lap later, is claimed
     } else {
       ++stats.loss.unavailable;
     }

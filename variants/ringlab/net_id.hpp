@@ -11,6 +11,7 @@
 // (the seed's defect 4): rings keep full 64-bit counters in their slots.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <compare>
@@ -82,7 +83,7 @@ class NetId64 {
     for (int i = 0; i < 8; ++i) out[i] = static_cast<std::byte>(raw_ >> (56 - 8 * i));
     return out;
   }
-  static constexpr NetId64 from_bytes(std::span<const std::byte, 8> bytes) {
+  static constexpr NetId64 from_bytes(const std::array<std::byte, 8>& bytes) {
     std::uint64_t raw = 0;
     for (std::byte b : bytes) raw = raw << 8 | std::to_integer<std::uint64_t>(b);
     return NetId64(raw);
@@ -93,7 +94,9 @@ class NetId64 {
       return absl::InvalidArgumentError(
           absl::StrCat("NetId64 wire form is 8 bytes, got ", bytes.size()));
     }
-    return from_bytes(bytes.first<8>());
+    std::array<std::byte, 8> raw{};
+    std::copy(bytes.begin(), bytes.end(), raw.begin());
+    return from_bytes(raw);
   }
 
  private:

@@ -46,7 +46,7 @@ concept SlotStorage = requires(S s, const S cs, std::uint64_t c, FrameHeader h,
   { cs.head() } -> std::same_as<std::uint64_t>;
   s.publish(c, h, p);
   s.abandon(c);
-  { cs.read_state_at(c, b) } -> std::same_as<ReadState>;
+  { cs.slot_state(c, b) } -> std::same_as<ReadState>;
   { cs.read_slot(c, b) } -> std::same_as<bool>;
   s.reset(c);
 };
@@ -164,13 +164,21 @@ class Ring {
     return to_optional([&](auto& b) { return read_at(counter, b); });
   }
 
+  // Ready (copied whole into `out`), Pending (claimed, not committed yet) or
+  // Unavailable (overwritten, superseded, abandoned, or never claimed).
   ReadState read_state_at(std::uint64_t counter, FrameBuffer& out) const {
-    return storage_.read_state_at(counter, out);
+    // Head first: a counter claimed by then whose slot still holds an older
+    // one is Pending; one not claimed is never Pending.
+    if (counter < first_counter_ || counter >= head()) return ReadState::kUnavailable;
+    return storage_.slot_state(counter, out);
   }
 
   // Clears every slot; the next write gets `first_counter`. Not while writers
   // or readers run (seed contract).
-  void reset(std::uint64_t first_counter = 0) { storage_.reset(first_counter); }
+  void reset(std::uint64_t first_counter = 0) {
+    first_counter_ = first_counter;
+    storage_.reset(first_counter);
+  }
 
   Storage& storage() { return storage_; }
   const Storage& storage() const { return storage_; }
@@ -180,6 +188,7 @@ class Ring {
        const StorageOptions& storage_options)
       : kind_(kind),
         spec_(spec),
+        first_counter_(options.first_counter),
         region_(Storage::region_bytes(spec)),
         storage_(spec, region_.data(), options.first_counter, storage_options) {}
 
@@ -201,6 +210,7 @@ class Ring {
 
   const std::uint8_t kind_;
   const RingSpec spec_;
+  std::uint64_t first_counter_;  // counters below it were never claimed
   detail::AlignedRegion region_;
   Storage storage_;
 };

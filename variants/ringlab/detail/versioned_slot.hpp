@@ -53,6 +53,16 @@ enum class SlotRead : std::uint8_t {
   kAbandoned,  // the asked-for counter was claimed and given up
 };
 
+// A claimed counter's state from what its slot holds: an older counter means
+// its writer has not committed yet.
+constexpr ReadState to_read_state(SlotRead read) {
+  switch (read) {
+    case SlotRead::kCopied: return ReadState::kReady;
+    case SlotRead::kOlder: return ReadState::kPending;
+    default: return ReadState::kUnavailable;
+  }
+}
+
 template <class Sync, class Orders>
 class VersionedSlot {
  public:

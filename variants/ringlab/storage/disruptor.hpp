@@ -140,13 +140,10 @@ class DisruptorStorage {
   }
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
-  ReadState read_state_at(std::uint64_t counter, FrameBuffer& out) const {
-    if (counter < first_counter_ || counter >= head()) return ReadState::kUnavailable;
-    switch (Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out)) {
-      case detail::SlotRead::kCopied: return ReadState::kReady;
-      case detail::SlotRead::kOlder: return ReadState::kPending;
-      default: return ReadState::kUnavailable;
-    }
+  // The state of a claimed counter (the ring has checked that it is one).
+  ReadState slot_state(std::uint64_t counter, FrameBuffer& out) const {
+    return detail::to_read_state(
+        Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out));
   }
 
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
@@ -156,7 +153,6 @@ class DisruptorStorage {
   }
 
   void reset(std::uint64_t first_counter) {
-    first_counter_ = first_counter;
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
       marker(i).store(0, mo(Orders::kResetStore));  // (D9) relaxed: nothing runs
     }
@@ -200,7 +196,6 @@ class DisruptorStorage {
   Seq sequencer_;
   Strategy strategy_;
   Barrier barrier_;
-  std::uint64_t first_counter_ = 0;
 };
 
 }  // namespace ringlab

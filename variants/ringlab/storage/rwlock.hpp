@@ -88,8 +88,8 @@ class RwlockStorage {
   }
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
-  ReadState read_state_at(std::uint64_t counter, FrameBuffer& out) const {
-    if (counter < first_counter_ || counter >= head()) return ReadState::kUnavailable;
+  // The state of a claimed counter (the ring has checked that it is one).
+  ReadState slot_state(std::uint64_t counter, FrameBuffer& out) const {
     SlotHeader& s = slot(counter);
     std::shared_lock lock(s.lock);
     if (s.held < counter + 1) return ReadState::kPending;
@@ -107,7 +107,6 @@ class RwlockStorage {
   }
 
   void reset(std::uint64_t first_counter) {
-    first_counter_ = first_counter;
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
       SlotHeader& s = slot(i);
       std::unique_lock lock(s.lock);
@@ -162,7 +161,6 @@ class RwlockStorage {
   const std::size_t stride_;
   std::byte* const region_;
   Word* head_ = nullptr;
-  std::uint64_t first_counter_ = 0;
 };
 
 }  // namespace ringlab

@@ -96,15 +96,10 @@ class SeqlockStorage {
 
   void abandon(std::uint64_t counter) { store(counter, {}, {}, /*abandoned=*/true); }
 
-  ReadState read_state_at(std::uint64_t counter, FrameBuffer& out) const {
-    if (counter < first_counter_) return ReadState::kUnavailable;
-    const std::uint64_t head_now = head();
-    if (counter >= head_now) return ReadState::kUnavailable;
-    switch (Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out)) {
-      case detail::SlotRead::kCopied: return ReadState::kReady;
-      case detail::SlotRead::kOlder: return ReadState::kPending;
-      default: return ReadState::kUnavailable;
-    }
+  // The state of a claimed counter (the ring has checked that it is one).
+  ReadState slot_state(std::uint64_t counter, FrameBuffer& out) const {
+    return detail::to_read_state(
+        Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out));
   }
 
   // The committed frame in counter's slot, whichever counter it carries.
@@ -116,7 +111,6 @@ class SeqlockStorage {
 
   // Not while writers or readers run (seed contract).
   void reset(std::uint64_t first_counter) {
-    first_counter_ = first_counter;
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
       marker(i).store(0, mo(Orders::kResetStore));  // (3) relaxed: no concurrent access
     }
@@ -153,7 +147,6 @@ class SeqlockStorage {
   const std::size_t stride_;
   std::byte* const region_;
   Word* head_ = nullptr;
-  std::uint64_t first_counter_ = 0;
 };
 
 }  // namespace ringlab
