@@ -1,0 +1,361 @@
+// RelacySync: the Sync policy (variants/ringlab/sync.hpp) mapped onto the
+// Relacy race detector, so that the variant headers are model-checked exactly
+// as they ship (DESIGN.md sections 3 and 5).
+//
+//   Sync::atomic<T>         an 8-byte handle to a heap-allocated Relacy atomic:
+//                           the storages lay their words out 8 bytes apart in a
+//                           byte region, and rl::atomic<uint64_t> is 56 bytes.
+//   Sync::fence             rl::atomic_thread_fence (relaxed: a no-op, as in std)
+//   Sync::shared_mutex      Relacy's reader-writer mutex (the rwlock emulation)
+//   Sync::mutex             rl::mutex
+//   Sync::condition_variable  rl condvar; wait_until may time out at any point
+//   Sync::clock             a fake steady clock: every now() advances one tick
+//   Sync::spin_pause/yield  rl::yield, so fair schedulers see spinning
+//
+// Every operation takes a defaulted std::source_location, filled in at the
+// caller, and hands it to Relacy as rl::debug_info: counterexample traces name
+// the variant's own lines (e.g. versioned_slot.hpp(187)), not this file's.
+//
+// Everything here must be created and destroyed while a Relacy test runs (in a
+// test's constructor, before(), a thread, after() or destructor).
+//
+// Include order: relacy.hpp defines macros (new, delete, malloc, free, assert,
+// errno, memory_order_*, and POSIX/Win32 emulation such as pthread_mutex_t).
+// This header removes the ones that break standard C++ (and restores assert and
+// errno) but leaves the POSIX/Win32 ones, so include it last in a scenario file
+// (the ringlab headers, Abseil's included, also parse after it today).
+//
+// One translation unit per model executable: Relacy replaces the global
+// operator new/delete with inline definitions in its headers.
+#pragma once
+
+#include <atomic>
+#include <cassert>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <ratio>
+#include <shared_mutex>
+#include <source_location>
+
+#pragma push_macro("assert")
+#pragma push_macro("errno")
+#include <relacy/relacy.hpp>
+#undef new
+#undef delete
+#undef malloc
+#undef calloc
+#undef realloc
+#undef free
+#undef memory_order_relaxed
+#undef memory_order_consume
+#undef memory_order_acquire
+#undef memory_order_release
+#undef memory_order_acq_rel
+#undef memory_order_seq_cst
+#undef assert
+#undef errno
+#pragma pop_macro("assert")
+#pragma pop_macro("errno")
+
+// Relacy replaces the global operator new/delete (it tracks every allocation
+// made while a test runs) but predates C++14's sized delete, which C++20 code
+// calls (std::allocator, delete-expressions). Unreplaced, libstdc++'s sized
+// delete hands Relacy's blocks to libc free(). Route it to Relacy's delete.
+inline void operator delete(void* p, std::size_t) noexcept { ::operator delete(p); }
+inline void operator delete[](void* p, std::size_t) noexcept { ::operator delete[](p); }
+
+namespace ringlab::models {
+
+namespace adapter {
+
+constexpr rl::memory_order to_rl(std::memory_order mo) {
+  switch (mo) {
+    case std::memory_order_relaxed: return rl::mo_relaxed;
+    case std::memory_order_consume: return rl::mo_consume;
+    case std::memory_order_acquire: return rl::mo_acquire;
+    case std::memory_order_release: return rl::mo_release;
+    case std::memory_order_acq_rel: return rl::mo_acq_rel;
+    case std::memory_order_seq_cst: return rl::mo_seq_cst;
+  }
+  return rl::mo_seq_cst;
+}
+
+// Relacy accepts only C++11's (success, failure) pairs: failure no stronger
+// than success. C++17 allows e.g. (relaxed, acquire); model such a pair by
+// raising the success order just enough (stronger than asked: say so in audits).
+constexpr std::memory_order cas_success_for(std::memory_order success,
+                                            std::memory_order failure) {
+  using enum std::memory_order;
+  if (failure == seq_cst) return seq_cst;
+  if (failure == acquire || failure == consume) {
+    if (success == relaxed) return acquire;
+    if (success == release) return acq_rel;
+  }
+  return success;
+}
+
+// GCC's function_name() is the whole signature with its template arguments;
+// a trace line wants "ringlab::detail::VersionedSlot<Sync, Orders>::read".
+// Interned once per function, in memory the model never tracks or frees.
+inline const char* short_function_name(const char* full) {
+  struct Entry {
+    const char* full;
+    const char* name;
+  };
+  static Entry table[1024];
+  const std::size_t n = sizeof table / sizeof table[0];
+  std::size_t i = (reinterpret_cast<std::uintptr_t>(full) >> 4) % n;
+  for (std::size_t probes = 0; probes < n; ++probes, i = (i + 1) % n) {
+    if (table[i].full == full) return table[i].name;
+    if (table[i].full != nullptr) continue;
+    // [begin, end): from after the return type (last top-level space) to the
+    // parameter list (first top-level '(').
+    const char* begin = full;
+    const char* end = full + std::strlen(full);
+    int depth = 0;
+    for (const char* p = full; *p != '\0'; ++p) {
+      if (*p == '<' || *p == '[') ++depth;
+      if (*p == '>' || *p == ']') --depth;
+      if (depth == 0 && *p == ' ') begin = p + 1;
+      if (depth == 0 && *p == '(' && p != full && p[-1] != 'r') {  // not "operator()"
+        end = p;
+        break;
+      }
+    }
+    const std::size_t len = end > begin ? static_cast<std::size_t>(end - begin) : 0;
+    char* copy = static_cast<char*>(std::malloc(len + 1));
+    if (copy == nullptr) return full;
+    std::memcpy(copy, begin, len);
+    copy[len] = '\0';
+    table[i] = {full, copy};
+    return copy;
+  }
+  return full;
+}
+
+inline rl::debug_info info(const std::source_location& loc) {
+  return rl::debug_info(short_function_name(loc.function_name()), loc.file_name(),
+                        static_cast<unsigned>(loc.line()));
+}
+
+}  // namespace adapter
+
+struct RelacySync {
+  using here = std::source_location;
+
+  // Same operations as std::atomic, each with an explicit order (no implicit
+  // conversions or operators: every site names its order).
+  template <class T>
+  class atomic {
+    using Impl = rl::generic_atomic<T, /*strong_init=*/true>;
+
+   public:
+    // Value-initialised, as std::atomic<T>() in C++20.
+    atomic() : impl_(make()) {}
+    atomic(T value, here loc = here::current()) : impl_(make()) {  // NOLINT: as std::atomic
+      impl_->store(value, rl::mo_relaxed, adapter::info(loc));
+    }
+    ~atomic() {
+      impl_->~Impl();
+      std::free(impl_);
+    }
+    atomic(const atomic&) = delete;
+    atomic& operator=(const atomic&) = delete;
+
+    T load(std::memory_order mo, here loc = here::current()) const {
+      return impl_->load(adapter::to_rl(mo), adapter::info(loc));
+    }
+    void store(T value, std::memory_order mo, here loc = here::current()) {
+      impl_->store(value, adapter::to_rl(mo), adapter::info(loc));
+    }
+    T exchange(T value, std::memory_order mo, here loc = here::current()) {
+      return impl_->exchange(value, adapter::to_rl(mo), adapter::info(loc));
+    }
+    T fetch_add(T value, std::memory_order mo, here loc = here::current()) {
+      return impl_->fetch_add(value, adapter::to_rl(mo), adapter::info(loc));
+    }
+    T fetch_sub(T value, std::memory_order mo, here loc = here::current()) {
+      return impl_->fetch_sub(value, adapter::to_rl(mo), adapter::info(loc));
+    }
+    T fetch_or(T value, std::memory_order mo, here loc = here::current()) {
+      return impl_->fetch_or(value, adapter::to_rl(mo), adapter::info(loc));
+    }
+    T fetch_and(T value, std::memory_order mo, here loc = here::current()) {
+      return impl_->fetch_and(value, adapter::to_rl(mo), adapter::info(loc));
+    }
+
+    bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
+                               std::memory_order failure, here loc = here::current()) {
+      return cas<true>(expected, desired, success, failure, loc);
+    }
+    bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
+                                 std::memory_order failure, here loc = here::current()) {
+      return cas<false>(expected, desired, success, failure, loc);
+    }
+    bool compare_exchange_weak(T& expected, T desired, std::memory_order mo,
+                               here loc = here::current()) {
+      return cas<true>(expected, desired, mo, implied_failure(mo), loc);
+    }
+    bool compare_exchange_strong(T& expected, T desired, std::memory_order mo,
+                                 here loc = here::current()) {
+      return cas<false>(expected, desired, mo, implied_failure(mo), loc);
+    }
+
+   private:
+    // Untracked memory (libc, not Relacy's heap): Relacy makes every free()
+    // inside a test a scheduling choice (reuse the block now or later), which
+    // would double the context-bound search per atomic destroyed. Relacy still
+    // tracks the atomic itself (its atomic_dtor reports leaks and misuse).
+    static Impl* make() {
+      void* p = std::malloc(sizeof(Impl));
+      if (p == nullptr) throw std::bad_alloc();
+      return ::new (p) Impl();
+    }
+
+    static constexpr std::memory_order implied_failure(std::memory_order mo) {
+      if (mo == std::memory_order_acq_rel) return std::memory_order_acquire;
+      if (mo == std::memory_order_release) return std::memory_order_relaxed;
+      return mo;
+    }
+    template <bool kWeak>
+    bool cas(T& expected, T desired, std::memory_order success, std::memory_order failure,
+             const here& loc) {
+      return impl_->compare_exchange(rl::bool_t<kWeak>(), expected, desired,
+                                     adapter::to_rl(adapter::cas_success_for(success, failure)),
+                                     adapter::to_rl(failure), adapter::info(loc));
+    }
+
+    Impl* impl_;
+  };
+
+  static void fence(std::memory_order mo, here loc = here::current()) {
+    if (mo == std::memory_order_relaxed) {
+      // No effect in std; Relacy rejects it. Keep the site visible in traces
+      // (a mutant's weakened fence lands here).
+      rl::context& c = rl::ctx();
+      if (c.collecting_history()) c.exec_log_msg(adapter::info(loc), "relaxed fence (no effect)");
+      return;
+    }
+    rl::atomic_thread_fence(adapter::to_rl(mo), adapter::info(loc));
+  }
+
+  static void spin_pause(here loc = here::current()) { rl::yield(1, adapter::info(loc)); }
+  static void yield(here loc = here::current()) { rl::yield(1, adapter::info(loc)); }
+
+  class shared_mutex {
+   public:
+    shared_mutex(here loc = here::current()) {  // NOLINT: default constructor
+      m_.init(/*is_rw=*/true, /*is_exclusive_recursive=*/false, /*is_shared_recursive=*/false,
+              /*failing_try_lock=*/false, adapter::info(loc));
+    }
+    ~shared_mutex() { m_.deinit(adapter::info(here::current())); }
+    shared_mutex(const shared_mutex&) = delete;
+    shared_mutex& operator=(const shared_mutex&) = delete;
+
+    void lock(here loc = here::current()) { m_.lock_exclusive(adapter::info(loc)); }
+    bool try_lock(here loc = here::current()) { return m_.try_lock_exclusive(adapter::info(loc)); }
+    void unlock(here loc = here::current()) { m_.unlock_exclusive(adapter::info(loc)); }
+    void lock_shared(here loc = here::current()) { m_.lock_shared(adapter::info(loc)); }
+    bool try_lock_shared(here loc = here::current()) {
+      return m_.try_lock_shared(adapter::info(loc));
+    }
+    void unlock_shared(here loc = here::current()) { m_.unlock_shared(adapter::info(loc)); }
+
+   private:
+    struct tag;
+    rl::generic_mutex<tag> m_;
+  };
+
+  class mutex {
+   public:
+    mutex() = default;
+    mutex(const mutex&) = delete;
+    mutex& operator=(const mutex&) = delete;
+
+    void lock(here loc = here::current()) { m_.lock(adapter::info(loc)); }
+    bool try_lock(here loc = here::current()) { return m_.try_lock(adapter::info(loc)); }
+    void unlock(here loc = here::current()) { m_.unlock(adapter::info(loc)); }
+    rl::mutex& native() { return m_; }
+
+   private:
+    rl::mutex m_;
+  };
+
+  // Relacy has no time. now() advances by one tick per call, and a timed wait
+  // may time out at any point the scheduler picks (then the clock jumps to its
+  // deadline). Reset it at the start of every iteration (models::Scenario does),
+  // or a replayed counterexample diverges from the run that found it.
+  struct clock {
+    using rep = std::int64_t;
+    using period = std::micro;
+    using duration = std::chrono::duration<rep, period>;
+    using time_point = std::chrono::time_point<clock>;
+    static constexpr bool is_steady = true;
+    static constexpr duration kTick{1};
+
+    static time_point now() { return time_point(ticks() += kTick); }
+    static void reset() { ticks() = duration::zero(); }
+    static void advance_to(time_point t) {
+      if (t.time_since_epoch() > ticks()) ticks() = t.time_since_epoch();
+    }
+
+   private:
+    static duration& ticks() {
+      static duration t{0};
+      return t;
+    }
+  };
+
+  class condition_variable {
+   public:
+    condition_variable(here loc = here::current()) {  // NOLINT: default constructor
+      cv_.init(/*allow_spurious_wakeups=*/true, adapter::info(loc));
+    }
+    ~condition_variable() { cv_.deinit(adapter::info(here::current())); }
+    condition_variable(const condition_variable&) = delete;
+    condition_variable& operator=(const condition_variable&) = delete;
+
+    void notify_one(here loc = here::current()) { cv_.notify_one(adapter::info(loc)); }
+    void notify_all(here loc = here::current()) { cv_.notify_all(adapter::info(loc)); }
+
+    void wait(std::unique_lock<mutex>& lock, here loc = here::current()) {
+      cv_.wait(lock.mutex()->native(), /*is_timed=*/false, adapter::info(loc));
+    }
+    template <class Duration>
+    std::cv_status wait_until(std::unique_lock<mutex>& lock,
+                              const std::chrono::time_point<clock, Duration>& deadline,
+                              here loc = here::current()) {
+      const rl::sema_wakeup_reason r =
+          cv_.wait(lock.mutex()->native(), /*is_timed=*/true, adapter::info(loc));
+      if (r != rl::sema_wakeup_reason_timeout) return std::cv_status::no_timeout;
+      clock::advance_to(std::chrono::time_point_cast<clock::duration>(deadline));
+      return std::cv_status::timeout;
+    }
+    template <class Duration, class Predicate>
+    bool wait_until(std::unique_lock<mutex>& lock,
+                    const std::chrono::time_point<clock, Duration>& deadline, Predicate ready,
+                    here loc = here::current()) {
+      while (!ready()) {
+        if (wait_until(lock, deadline, loc) == std::cv_status::timeout) return ready();
+      }
+      return true;
+    }
+
+   private:
+    struct tag;
+    rl::condvar<tag> cv_;
+  };
+};
+
+// The storages place 8-byte words in a byte region.
+static_assert(sizeof(RelacySync::atomic<std::uint64_t>) == sizeof(std::uint64_t));
+static_assert(alignof(RelacySync::atomic<std::uint64_t>) <= alignof(std::uint64_t));
+
+}  // namespace ringlab::models
