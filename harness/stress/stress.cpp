@@ -8,6 +8,8 @@
 //     the distance it moved (and zero loss for gated readers),
 //   - no wait on the disruptor's barrier misses its wake-up.
 // Small capacities make writers lap each other on purpose.
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -22,6 +25,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/str_format.h"
 #include "ringlab/ringlab.hpp"
 #include "stress_frame.hpp"
@@ -323,6 +327,14 @@ Result run_variant(const Config& config, const typename RingT::StorageOptions& o
   return StressRun<RingT>(config, **ring).run();
 }
 
+constexpr std::array<std::string_view, 6> kVariants = {
+    "rwlock", "seqlock", "disruptor-spin", "disruptor-yield", "disruptor-blocking",
+    "disruptor-gated"};
+
+bool is_variant(std::string_view name) {
+  return std::find(kVariants.begin(), kVariants.end(), name) != kVariants.end();
+}
+
 std::optional<Result> run(const Config& config) {
   const DisruptorOptions gated{OverflowMode::kGated};
   if (config.variant == "rwlock") return run_variant<RwlockRing>(config);
@@ -365,6 +377,12 @@ int usage_error(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace ringlab::stress;
+  // --help lists this file's flags (Abseil matches files named like the program).
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return path.find("harness/stress/") != absl::string_view::npos;
+  };
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "Stress one ring variant with self-checking frames.\n"
       "  ringlab_stress --variant=seqlock --writers=2 --readers=2 --capacity=4 --min_frames=1e7");
@@ -380,6 +398,9 @@ int main(int argc, char** argv) {
   const double min_frames = absl::GetFlag(FLAGS_min_frames);
   config.max_seconds = absl::GetFlag(FLAGS_max_seconds);
   config.first_counter = absl::GetFlag(FLAGS_first_counter);
+  if (!is_variant(config.variant)) {
+    return usage_error("unknown --variant \"" + config.variant + "\"");
+  }
   if (config.writers < 1 || config.writers > 64) return usage_error("--writers must be 1..64");
   if (config.readers < 1 || config.readers > 32) return usage_error("--readers must be 1..32");
   if (config.watchers < 0 || config.watchers > 32) return usage_error("--watchers must be 0..32");
