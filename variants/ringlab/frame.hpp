@@ -24,8 +24,9 @@ struct Frame {
   friend bool operator==(const Frame&, const Frame&) = default;
 };
 
-// Fixed-capacity destination for a read. Allocates once, at construction; reads
-// into it never allocate.
+// Destination for a read. Allocates at construction; reads into it never
+// allocate, except that a ring grows a buffer smaller than its payload capacity
+// once rather than hand out a truncated frame.
 class FrameBuffer {
  public:
   explicit FrameBuffer(std::size_t payload_capacity) : storage_(payload_capacity) {}
@@ -38,6 +39,11 @@ class FrameBuffer {
   std::span<std::byte> storage() { return storage_; }
   std::size_t capacity() const { return storage_.size(); }
   void set_size(std::size_t size) { size_ = size <= storage_.size() ? size : storage_.size(); }
+  // Grows the buffer (allocates) if it is smaller than `bytes`; a no-op for a
+  // buffer made by the ring's make_buffer().
+  void ensure_capacity(std::size_t bytes) {
+    if (storage_.size() < bytes) storage_.resize(bytes);
+  }
 
   Frame to_frame() const { return Frame{id, kind, ver, {payload().begin(), payload().end()}}; }
 
@@ -50,7 +56,7 @@ struct RingSpec {
   std::size_t capacity = 0;          // slots; a power of two, > 0
   std::size_t payload_capacity = 0;  // bytes per slot
 
-  // Larger payloads would not fit the 32-bit length word of a slot.
+  // A bound on slot size; the length field of a slot has room for far more.
   static constexpr std::size_t kMaxPayloadCapacity = std::size_t{1} << 24;
   // Keeps 2 * counter + 2 (the slot marker encoding) and slot arithmetic in range.
   static constexpr std::size_t kMaxCapacity = std::size_t{1} << 32;

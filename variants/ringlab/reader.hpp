@@ -3,6 +3,7 @@
 // consumed; it waits for writers through the ring's SequenceBarrier.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -45,7 +46,12 @@ class GatedReader {
   // Waits until the writer of the next counter is done with it.
   template <class Duration>
   WaitResult wait(Duration timeout) {
-    return ring_->storage().barrier().wait_for(cursor_.next_counter, timeout);
+    using Clock = typename RingT::storage_type::Barrier::clock;
+    // A timeout too long for the clock's duration means "wait until published".
+    const auto bounded = timeout >= std::chrono::duration_cast<Duration>(Clock::duration::max())
+                             ? Clock::duration::max()
+                             : std::chrono::duration_cast<typename Clock::duration>(timeout);
+    return ring_->storage().barrier().wait_for(cursor_.next_counter, bounded);
   }
 
   const RingCursor& cursor() const { return cursor_; }

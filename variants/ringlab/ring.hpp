@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 
@@ -66,7 +67,13 @@ class Ring {
                                                      " exceeds the maximum ",
                                                      RingOptions::kMaxFirstCounter));
     }
-    return std::unique_ptr<Ring>(new Ring(kind, spec, options, storage_options));
+    try {
+      return std::unique_ptr<Ring>(new Ring(kind, spec, options, storage_options));
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("cannot allocate ", Storage::region_bytes(spec), " bytes for a ring of ",
+                       to_string(spec)));
+    }
   }
 
   Ring(const Ring&) = delete;
@@ -94,18 +101,17 @@ class Ring {
     return id;
   }
 
-  // Gated storages only: ResourceExhausted ("full") instead of waiting for the
-  // slowest registered reader. Nothing is claimed then.
+  // Gated storages only: ResourceExhausted (the ring is full) instead of
+  // waiting for the slowest registered reader. Nothing is claimed then.
   absl::StatusOr<NetId64> try_write(NodeId node, std::uint8_t frame_kind, std::uint64_t ver,
                                     std::span<const std::byte> payload)
     requires requires(Storage s) { s.try_claim(); }
   {
     if (absl::Status s = check_payload(payload.size()); !s.ok()) return s;
     const std::optional<std::uint64_t> counter = storage_.try_claim();
-    if (!counter) {
-      return absl::ResourceExhaustedError("ring full: a registered reader has not consumed the "
-                                          "frame the next write would overwrite");
-    }
+    // Routine back-pressure that callers retry: a status without a message,
+    // which allocates nothing.
+    if (!counter) return absl::Status(absl::StatusCode::kResourceExhausted, "");
     const NetId64 id = NetId64::make(kind_, node, *counter);
     storage_.publish(*counter, FrameHeader{id, frame_kind, ver}, payload);
     return id;
@@ -142,6 +148,7 @@ class Ring {
                                                      id.kind(), ", this ring carries kind ",
                                                      kind_));
     }
+    out.ensure_capacity(spec_.payload_capacity);
     if (storage_.read_slot(id.counter(), out) && out.id == id) return absl::OkStatus();
     return absl::Status(absl::StatusCode::kNotFound, "");
   }
@@ -149,8 +156,10 @@ class Ring {
     return to_optional([&](auto& b) { return read(id, b).ok(); });
   }
 
-  // The frame in the slot of counter head - 1, if committed.
+  // The committed frame in the slot of counter head - 1: that counter's frame,
+  // or the previous lap's while its writer has not committed yet.
   bool read_head(FrameBuffer& out) const {
+    out.ensure_capacity(spec_.payload_capacity);
     const std::uint64_t h = head();
     return h != 0 && storage_.read_slot(h - 1, out);
   }
@@ -158,6 +167,7 @@ class Ring {
 
   // Whatever committed frame occupies counter's slot, whichever counter it has.
   bool read_at(std::uint64_t counter, FrameBuffer& out) const {
+    out.ensure_capacity(spec_.payload_capacity);
     return storage_.read_slot(counter, out);
   }
   std::optional<Frame> read_at(std::uint64_t counter) const {
@@ -170,6 +180,7 @@ class Ring {
     // Head first: a counter claimed by then whose slot still holds an older
     // one is Pending; one not claimed is never Pending.
     if (counter < first_counter_ || counter >= head()) return ReadState::kUnavailable;
+    out.ensure_capacity(spec_.payload_capacity);
     return storage_.slot_state(counter, out);
   }
 

@@ -67,19 +67,26 @@ template <class Sync, class Orders>
 class VersionedSlot {
  public:
   using Word = typename Sync::template atomic<std::uint64_t>;
+  static constexpr unsigned kSpinsBeforeYield = 64;
 
   // Takes the slot for counter c. False: a newer counter has it, and the frame
   // of c is dropped rather than written over a newer one [MarkerMonotone].
-  // Lock-free except when a writer a full lap behind is mid-copy on this slot:
-  // then this writer waits for that copy, since two copies cannot share a body.
+  // Blocking in one case: when a writer a full lap behind is mid-copy on this
+  // slot, this writer waits for that copy (two copies cannot share a body), so
+  // a writer suspended mid-copy holds up each writer that reaches its slot.
   static bool begin_write(Word& marker, std::uint64_t c) {
     const std::uint64_t mine = writing_marker(c);
     // (P1) relaxed: only a guess for the CAS (P2), which decides.
     std::uint64_t seen = marker.load(mo(Orders::kSlotWriterLoad));
-    for (;;) {
+    for (unsigned spins = 0;;) {
       if (seen >= mine) return false;
       if (is_writing(seen)) {
-        Sync::spin_pause();
+        // Spin briefly, then give the processor to the writer we wait for.
+        if (++spins < kSpinsBeforeYield) {
+          Sync::spin_pause();
+        } else {
+          Sync::yield();
+        }
         seen = marker.load(mo(Orders::kSlotWriterLoad));  // (P1)
         continue;
       }

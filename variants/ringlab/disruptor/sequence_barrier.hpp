@@ -19,6 +19,8 @@ enum class WaitResult : std::uint8_t {
 template <class Sync, class Orders, class Markers, class Strategy>
 class SequenceBarrier {
  public:
+  using clock = typename Sync::clock;
+
   SequenceBarrier(const Markers& markers, Strategy& strategy)
       : markers_(markers), strategy_(strategy) {}
 
@@ -39,7 +41,11 @@ class SequenceBarrier {
   }
 
   WaitResult wait_for(std::uint64_t c, typename Sync::clock::duration timeout) {
-    const auto deadline = Sync::clock::now() + timeout;
+    const auto now = Sync::clock::now();
+    // Saturate: a timeout of duration::max() means "wait until published".
+    const auto deadline = timeout >= Sync::clock::time_point::max() - now
+                              ? Sync::clock::time_point::max()
+                              : now + timeout;
     const bool woken =
         strategy_.wait_until([&] { return is_published(c) || alerted(); }, deadline);
     if (is_published(c)) return WaitResult::kPublished;

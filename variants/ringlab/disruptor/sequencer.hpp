@@ -72,9 +72,9 @@ class Sequencer {
   // head - capacity" is true loss even in gated mode.
   std::optional<std::uint64_t> try_claim() {
     if (mode_ == OverflowMode::kOverwrite) return claim();
-    // (D3g) seq_cst: reads a cursor value no older than the one a registering
-    // reader saw at (D7), so the gate loads (D5) after it see that reader's
-    // gate (D6); see register_gate().
+    // (D3g) seq_cst: if it reads a cursor value written after the one a
+    // registering reader read at (D7), the gate loads (D5) after it see that
+    // reader's gate (D6); see register_gate().
     std::uint64_t c = next().load(mo(Orders::kGatedCursorLoad));
     for (;;) {
       if (blocked(c, min_gate())) return std::nullopt;
@@ -105,6 +105,10 @@ class Sequencer {
         // reads, so (D6) < (D7) < that read < its gate loads (D5) in S, and
         // (D5) sees this gate: the claim waits for this reader.
         const std::uint64_t start = next().load(mo(Orders::kRegisterCursorLoad));
+        // Raise the gate from the floor to the reader's start: claims made
+        // between (D3) and (D6) may have taken head a lap past the floor, and a
+        // reader with nothing to poll would never advance the gate itself.
+        advance_gate(g, start);  // (D8)
         return std::pair{g, start};
       }
     }
