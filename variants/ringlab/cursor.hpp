@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "ringlab/frame.hpp"
@@ -49,8 +50,9 @@ struct PollStats {
   bool stopped_at_pending = false;
 };
 
-// Walks cursor.next_counter .. head, calling on_frame(const FrameBuffer&) for
-// each Ready frame, at most max_frames of them. Reads into `scratch`, which
+// Walks cursor.next_counter .. head, calling on_frame(const FrameBuffer&) or
+// on_frame(const FrameBuffer&, std::uint64_t counter) for each Ready frame, at
+// most max_frames of them. Reads into `scratch`, which
 // must hold the ring's payload capacity; allocates nothing.
 template <FrameSource Source, class OnFrame>
 PollStats poll_into(const Source& source, RingCursor& cursor, FrameBuffer& scratch,
@@ -73,7 +75,11 @@ PollStats poll_into(const Source& source, RingCursor& cursor, FrameBuffer& scrat
     }
     if (state == ReadState::kReady) {
       ++stats.delivered;
-      on_frame(static_cast<const FrameBuffer&>(scratch));
+      if constexpr (std::is_invocable_v<OnFrame&, const FrameBuffer&, std::uint64_t>) {
+        on_frame(static_cast<const FrameBuffer&>(scratch), next);
+      } else {
+        on_frame(static_cast<const FrameBuffer&>(scratch));
+      }
     } else if (next + capacity < source.head()) {
       ++stats.loss.overwritten;  // counter next + capacity, a lap later, is claimed
     } else {
