@@ -63,6 +63,21 @@ TEST(Registry, AnotherSpecForAnExistingKindIsAlreadyExists) {
   }
 }
 
+TEST(Registry, AnotherStorageModeForAnExistingKindIsAlreadyExists) {
+  RingRegistry<DisruptorRing<BusySpinWait>> registry;
+  const RingSpec spec{8, 32};
+  const DisruptorOptions gated{OverflowMode::kGated};
+  auto ring = registry.get_or_create(5, spec, {}, gated);
+  ASSERT_TRUE(ring.ok());
+  const auto clash = registry.get_or_create(5, spec);  // overwrite mode
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_FALSE(clash.status().message().empty());
+  auto same = registry.get_or_create(5, spec, {}, gated);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(*same, *ring);
+}
+
 TEST(Registry, BadSpecCreatesNothing) {
   Registry registry;
   const auto bad = registry.get_or_create(5, RingSpec{3, 8});

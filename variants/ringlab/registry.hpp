@@ -1,5 +1,6 @@
-// Rings keyed by their kind byte. The first creator of a kind fixes its spec;
-// asking for the same kind with another spec is an error.
+// Rings keyed by their kind byte. The first creator of a kind fixes its spec
+// and storage options; asking for the same kind with others is an error.
+// (RingOptions::first_counter only matters to the creator.)
 #pragma once
 
 #include <array>
@@ -28,6 +29,11 @@ class RingRegistry {
         return absl::AlreadyExistsError(absl::StrCat("ring of kind ", kind, " exists with spec ",
                                                      to_string(slot->spec()),
                                                      "; asked for ", to_string(spec)));
+      }
+      if (!(slot->storage_options() == storage_options)) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "ring of kind ", kind, " exists with other storage options (such as gated or "
+            "overwrite mode) than asked for"));
       }
       return slot;
     }

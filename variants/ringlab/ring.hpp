@@ -83,6 +83,7 @@ class Ring {
   std::size_t capacity() const { return spec_.capacity; }
   std::size_t payload_capacity() const { return spec_.payload_capacity; }
   const RingSpec& spec() const { return spec_; }
+  const StorageOptions& storage_options() const { return storage_options_; }
   // Counts claims, not completed writes (seed contract).
   std::uint64_t head() const { return storage_.head(); }
   std::string_view variant() const { return Storage::kName; }
@@ -140,8 +141,8 @@ class Ring {
   void abandon(const WriteTicket& ticket) { storage_.abandon(ticket.counter); }
 
   // The frame with exactly this id. NotFound when it is overwritten or was never
-  // written (no message: a miss allocates nothing); InvalidArgument when the id
-  // is of another kind than the ring's.
+  // written (no message: a miss allocates nothing; `out` then holds whatever
+  // the slot held); InvalidArgument when the id is of another kind.
   absl::Status read(NetId64 id, FrameBuffer& out) const {
     if (id.kind() != kind_) {
       return absl::InvalidArgumentError(absl::StrCat("id ", id.to_string(), " is of kind ",
@@ -199,6 +200,7 @@ class Ring {
        const StorageOptions& storage_options)
       : kind_(kind),
         spec_(spec),
+        storage_options_(storage_options),
         first_counter_(options.first_counter),
         region_(Storage::region_bytes(spec)),
         storage_(spec, region_.data(), options.first_counter, storage_options) {}
@@ -221,6 +223,7 @@ class Ring {
 
   const std::uint8_t kind_;
   const RingSpec spec_;
+  const StorageOptions storage_options_;
   std::uint64_t first_counter_;  // counters below it were never claimed
   detail::AlignedRegion region_;
   Storage storage_;

@@ -75,7 +75,12 @@ struct DisruptorOrders {
 
 struct DisruptorOptions {
   OverflowMode mode = OverflowMode::kOverwrite;
+  friend bool operator==(const DisruptorOptions&, const DisruptorOptions&) = default;
 };
+
+inline const char* to_string(OverflowMode mode) {
+  return mode == OverflowMode::kGated ? "gated" : "overwrite";
+}
 
 template <class Sync = StdSync, template <class...> class Wait = BusySpinWait,
           class Orders = DisruptorOrders>

@@ -48,7 +48,9 @@ class RwlockStorage {
 
  public:
   static constexpr std::string_view kName = "rwlock";
-  struct Options {};
+  struct Options {
+    friend bool operator==(const Options&, const Options&) = default;
+  };
 
   static std::size_t slot_stride(const RingSpec& spec) {
     return detail::round_up(kPayloadOffset + spec.payload_capacity, detail::kCacheLine);

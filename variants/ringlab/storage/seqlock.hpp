@@ -47,7 +47,9 @@ class SeqlockStorage {
 
  public:
   static constexpr std::string_view kName = "seqlock";
-  struct Options {};
+  struct Options {
+    friend bool operator==(const Options&, const Options&) = default;
+  };
 
   // Region: [head, alone on its cache line][slot 0][slot 1]...; a slot is its
   // marker then its body, padded to whole cache lines.
