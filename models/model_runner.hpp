@@ -42,11 +42,24 @@ ModelCase model_case(std::string name, bool mutant = false) {
   return {std::move(name), mutant, &rl::simulate<Test>};
 }
 
+// One run of one case under one scheduler.
+struct Outcome {
+  bool failed = false;
+  std::string verdict;    // Relacy's test result, e.g. "USER ASSERT FAILED"
+  std::string scheduler;  // "random", "context-bound(1)", "full"
+  unsigned long long iterations = 0;
+  double ms = 0;
+  std::string trace;    // path of the saved report (failures only)
+  std::string excerpt;  // the report's lines naming the variant's files
+};
+
 struct RunOptions {
   rl::iteration_t random_iterations = 100000;
   unsigned context_bound = 1;
   std::string trace_dir = ".";
   std::string filter;  // run cases whose name contains this
+  std::string audit;   // --audit FILE: run every weakening, write a Markdown section
+  bool full_search = false;  // also Relacy's full search (small scenarios only)
   bool verbose = false;
 };
 
@@ -69,11 +82,16 @@ inline RunOptions parse_options(int argc, char** argv) {
       o.trace_dir = value();
     } else if (a == "--filter") {
       o.filter = value();
+    } else if (a == "--audit") {
+      o.audit = value();
+    } else if (a == "--full-search") {
+      o.full_search = true;
     } else if (a == "-v" || a == "--verbose") {
       o.verbose = true;
     } else {
       std::cerr << "usage: " << argv[0]
-                << " [--iterations N] [--context-bound K] [--trace-dir DIR] [--filter TEXT] [-v]\n";
+                << " [--iterations N] [--context-bound K] [--trace-dir DIR] [--filter TEXT]"
+                   " [--audit FILE.md] [--full-search] [-v]\n";
       std::exit(2);
     }
   }
@@ -94,7 +112,18 @@ inline std::string trace_excerpt(const std::string& report, std::string_view fil
       if (!line.empty()) head.push_back(line);
       continue;
     }
-    if (line.find(file) != std::string::npos || line.find("ASSERT") != std::string::npos) {
+    // The global history comes first; the per-thread histories repeat it.
+    if (line.rfind("thread ", 0) == 0) break;
+    bool names_file = false;  // `file` may list several, separated by '|'
+    for (std::string_view rest = file; !rest.empty() && !names_file;) {
+      const auto bar = rest.find('|');
+      const std::string_view f = rest.substr(0, bar);
+      names_file = !f.empty() && line.find(f) != std::string::npos;
+      rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
+    }
+    if (names_file || line.find("ASSERT") != std::string::npos ||
+        line.find("DATA RACE") != std::string::npos || line.find("DEADLOCK") != std::string::npos ||
+        line.find("LIVELOCK") != std::string::npos) {
       hits.push_back(line);
     }
   }
@@ -108,61 +137,111 @@ inline std::string trace_excerpt(const std::string& report, std::string_view fil
   return out;
 }
 
-// Runs every case under both schedulers; returns the process exit status.
-inline int run_cases(const std::vector<ModelCase>& cases, const RunOptions& o,
-                     std::string_view trace_file_of_interest) {
-  std::ostream quiet(nullptr);  // Relacy's progress lines
-  int failures = 0;
+inline const char* scheduler_name(rl::scheduler_type_e s) {
+  switch (s) {
+    case rl::random_scheduler_type: return "random";
+    case rl::fair_context_bound_scheduler_type: return "context-bound";
+    default: return "full";
+  }
+}
+
+// Runs one case under one scheduler; the report is kept (and excerpted) only
+// when the run fails.
+inline Outcome run_one(const ModelCase& c, rl::scheduler_type_e sched, const RunOptions& o,
+                       std::string_view files_of_interest) {
   std::filesystem::create_directories(o.trace_dir);
+  std::ostream quiet(nullptr);  // Relacy's progress lines
+  const std::string path =
+      o.trace_dir + "/" + c.name + "." + scheduler_name(sched) + ".trace.txt";
+  Outcome out;
+  {
+    // Relacy writes its report while its heap hooks are live: give it a file
+    // stream, whose buffer was allocated before (a string stream would grow
+    // through Relacy's allocator and free a block Relacy never handed out).
+    std::ofstream report(path);
+    rl::test_params p;
+    p.output_stream = &report;
+    p.progress_stream = o.verbose ? &std::cerr : &quiet;
+    p.search_type = sched;
+    p.iteration_count = o.random_iterations;
+    p.context_bound = o.context_bound;
+    const auto t0 = std::chrono::steady_clock::now();
+    c.simulate(p);
+    out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    out.failed = p.test_result != rl::test_result_success;
+    out.verdict = rl::test_result_str(p.test_result);
+    out.iterations = out.failed ? p.stop_iteration + 1 : p.stop_iteration;
+  }
+  out.scheduler = sched == rl::fair_context_bound_scheduler_type
+                      ? "context-bound(" + std::to_string(o.context_bound) + ")"
+                      : scheduler_name(sched);
+  if (out.failed) {
+    std::ostringstream text;
+    text << std::ifstream(path).rdbuf();
+    out.trace = path;
+    if (text.str().find("variants/ringlab/") != std::string::npos) {
+      out.excerpt = trace_excerpt(text.str(), files_of_interest, 24);
+    }
+    if (out.excerpt.empty()) out.excerpt = trace_excerpt(text.str(), "variants/ringlab/", 24);
+    if (o.verbose) std::cout << text.str();
+  } else {
+    std::filesystem::remove(path);
+  }
+  return out;
+}
+
+inline std::vector<rl::scheduler_type_e> schedulers(const RunOptions& o) {
+  std::vector<rl::scheduler_type_e> s = {rl::random_scheduler_type,
+                                         rl::fair_context_bound_scheduler_type};
+  if (o.full_search) s.push_back(rl::fair_full_search_scheduler_type);
+  return s;
+}
+
+inline void print_outcome(bool ok, const std::string& name, const Outcome& r, bool mutant) {
+  std::printf("%-4s %-58s %-17s %-20s %9llu iterations %9.1f ms\n", ok ? "ok" : (mutant ? "--" : "FAIL"),
+              name.c_str(), r.scheduler.c_str(),
+              r.failed ? (mutant ? "caught" : r.verdict.c_str())
+                       : (mutant ? "NOT CAUGHT" : "passed"),
+              r.iterations, r.ms);
+  if (r.failed) {
+    std::printf("     %s; trace: %s\n%s", r.verdict.c_str(), r.trace.c_str(), r.excerpt.c_str());
+  }
+  std::fflush(stdout);
+}
+
+// Runs every case under both schedulers; returns the number of unexpected
+// results. A conforming case must pass under each; a known-bad case must be
+// caught (by either), with a counterexample naming the variant's files.
+struct LoggedOutcome {
+  std::string name;
+  bool mutant;
+  Outcome outcome;
+};
+
+inline int run_cases(const std::vector<ModelCase>& cases, const RunOptions& o,
+                     std::string_view files_of_interest,
+                     std::vector<LoggedOutcome>* log = nullptr) {
+  int failures = 0;
   for (const ModelCase& c : cases) {
     if (!o.filter.empty() && c.name.find(o.filter) == std::string::npos) continue;
-    for (const rl::scheduler_type_e sched :
-         {rl::random_scheduler_type, rl::fair_context_bound_scheduler_type}) {
-      const bool random = sched == rl::random_scheduler_type;
-      const std::string path =
-          o.trace_dir + "/" + c.name + (random ? ".random" : ".context-bound") + ".trace.txt";
-      // Relacy writes its report while its heap hooks are live: give it a file
-      // stream, whose buffer was allocated before (a string stream would grow
-      // through Relacy's allocator and free a block Relacy never handed out).
-      std::ofstream report(path);
-      rl::test_params p;
-      p.output_stream = &report;
-      p.progress_stream = o.verbose ? &std::cerr : &quiet;
-      p.search_type = sched;
-      p.iteration_count = o.random_iterations;
-      p.context_bound = o.context_bound;
-      const auto t0 = std::chrono::steady_clock::now();
-      c.simulate(p);
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      report.close();
-      std::ostringstream text;
-      text << std::ifstream(path).rdbuf();
-      const bool failed = p.test_result != rl::test_result_success;
-      // A caught mutant's counterexample must name the variant's own lines.
-      const bool ok = c.mutant ? failed && text.str().find(trace_file_of_interest) !=
-                                               std::string::npos
-                               : !failed;
-      const std::string sched_name =
-          random ? "random" : "context-bound(" + std::to_string(o.context_bound) + ")";
-      std::printf("%-4s %-44s %-18s %-22s %10llu iterations %9.1f ms\n", ok ? "ok" : "FAIL",
-                  c.name.c_str(), sched_name.c_str(),
-                  failed ? (c.mutant ? "caught" : rl::test_result_str(p.test_result))
-                         : (c.mutant ? "NOT CAUGHT" : "passed"),
-                  static_cast<unsigned long long>(failed ? p.stop_iteration + 1 : p.stop_iteration),
-                  ms);
-      if (failed) {
-        std::printf("     %s; trace: %s\n%s", rl::test_result_str(p.test_result), path.c_str(),
-                    trace_excerpt(text.str(), trace_file_of_interest).c_str());
-      }
-      if (o.verbose) std::cout << text.str();
-      if (!failed) std::filesystem::remove(path);
-      std::fflush(stdout);
-      if (!ok) ++failures;
+    bool caught = false;
+    for (const rl::scheduler_type_e sched : schedulers(o)) {
+      if (c.mutant && caught) break;
+      const Outcome r = run_one(c, sched, o, files_of_interest);
+      if (log != nullptr) log->push_back({c.name, c.mutant, r});
+      const bool named = !r.excerpt.empty() &&
+                         r.excerpt.find("variants/ringlab/") != std::string::npos;
+      caught = caught || (r.failed && named);
+      const bool ok = c.mutant ? (r.failed && named) : !r.failed;
+      print_outcome(ok, c.name, r, c.mutant);
+      if (!c.mutant && !ok) ++failures;
+    }
+    if (c.mutant && !caught) {
+      std::printf("FAIL %s: not caught by any scheduler\n", c.name.c_str());
+      ++failures;
     }
   }
-  std::printf("%s\n", failures == 0 ? "all model checks as expected" : "MODEL CHECKS FAILED");
-  return failures == 0 ? 0 : 1;
+  return failures;
 }
 
 }  // namespace ringlab::models

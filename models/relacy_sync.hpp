@@ -246,6 +246,32 @@ struct RelacySync {
     rl::atomic_thread_fence(adapter::to_rl(mo), adapter::info(loc));
   }
 
+  // A plain (non-atomic) memory cell that Relacy watches for data races. Not
+  // part of the Sync interface the conforming variants use: only the known-bad
+  // designs (variants/ringlab/known_bad/) keep data in plain memory.
+  template <class T>
+  class plain {
+   public:
+    plain() : impl_(make()) {}
+    ~plain() {
+      impl_->~Impl();
+      std::free(impl_);
+    }
+    plain(const plain&) = delete;
+    plain& operator=(const plain&) = delete;
+    T load(here loc = here::current()) const { return (*impl_)(adapter::info(loc)).load(); }
+    void store(T value, here loc = here::current()) { (*impl_)(adapter::info(loc)).store(value); }
+
+   private:
+    using Impl = rl::var<T>;
+    static Impl* make() {
+      void* p = std::malloc(sizeof(Impl));
+      if (p == nullptr) throw std::bad_alloc();
+      return ::new (p) Impl(T{});
+    }
+    Impl* impl_;
+  };
+
   static void spin_pause(here loc = here::current()) { rl::yield(1, adapter::info(loc)); }
   static void yield(here loc = here::current()) { rl::yield(1, adapter::info(loc)); }
 
@@ -299,6 +325,9 @@ struct RelacySync {
     using time_point = std::chrono::time_point<clock>;
     static constexpr bool is_steady = true;
     static constexpr duration kTick{1};
+    // Timeouts this long (from any reachable now()) never expire in a model:
+    // waits with such a deadline are untimed (see condition_variable).
+    static constexpr duration kForever{std::int64_t{1} << 50};
 
     static time_point now() { return time_point(ticks() += kTick); }
     static void reset() { ticks() = duration::zero(); }
@@ -332,8 +361,11 @@ struct RelacySync {
     std::cv_status wait_until(std::unique_lock<mutex>& lock,
                               const std::chrono::time_point<clock, Duration>& deadline,
                               here loc = here::current()) {
+      // A deadline at or past clock::kForever is "never": an untimed wait, so
+      // that a lost wake-up shows as a deadlock instead of a timeout.
+      const bool timed = deadline.time_since_epoch() < clock::kForever;
       const rl::sema_wakeup_reason r =
-          cv_.wait(lock.mutex()->native(), /*is_timed=*/true, adapter::info(loc));
+          cv_.wait(lock.mutex()->native(), /*is_timed=*/timed, adapter::info(loc));
       if (r != rl::sema_wakeup_reason_timeout) return std::cv_status::no_timeout;
       clock::advance_to(std::chrono::time_point_cast<clock::duration>(deadline));
       return std::cv_status::timeout;

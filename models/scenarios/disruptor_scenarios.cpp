@@ -1,0 +1,204 @@
+// Relacy scenarios for the disruptor slot storage (variants/ringlab/storage/
+// disruptor.hpp with disruptor/{sequencer,sequence_barrier,wait_strategy}.hpp),
+// model-checked as it ships, through RelacySync.
+//
+// Overwrite mode, BusySpinWait:
+//   lapped_writers_cap1/_cap2, wrap_readers, poll_wrap, poll_late_commit: as
+//   for the seqlock (scenarios/common.hpp)
+//   barrier_wait       1 writer x 1 reader; the reader waits for each counter
+//                      through the SequenceBarrier, then must find it Ready
+//   alert              a reader waits for a counter nobody writes; another
+//                      thread alerts: the wait must end (kAlerted), no livelock
+// Gated mode, BlockingWait (waits are untimed in the model: a lost wake-up is
+// a deadlock, not a timeout):
+//   gated_cap1         1 writer (3 writes) x 1 reader registering concurrently,
+//                      capacity 1: every counter from the reader's start is
+//                      published, never overwritten before the reader consumed
+//                      it (back-pressure, no loss), frames whole, no deadlock
+//   gated_2w_cap2      the same with 2 writers, capacity 2
+//
+// Mutants: each single site of DisruptorOrders and of BlockingWaitOrders
+// weakened (mutation.hpp); ctest runs those the committed list
+// (expectations.hpp) says must be caught; `--audit FILE` runs every weaker
+// order of every site.
+//
+// Results hold for these bounded scenarios under Relacy's memory model only.
+
+#include "ringlab/disruptor/sequence_barrier.hpp"
+#include "ringlab/disruptor/sequencer.hpp"
+#include "ringlab/disruptor/wait_strategy.hpp"
+#include "ringlab/storage/disruptor.hpp"
+#include "scenarios/common.hpp"
+// After the scenarios.
+#include "expectations.hpp"
+#include "mutation.hpp"
+
+namespace ringlab::models {
+
+constexpr RelacySync::clock::duration kForever = RelacySync::clock::kForever;
+
+template <class WaitOrders>
+struct BlockingWith {
+  template <class S>
+  using type = BlockingWait<S, WaitOrders>;
+};
+
+// 1 writer x 1 reader that waits through the barrier for each counter.
+template <class Storage, std::uint64_t kWrites>
+struct BarrierScenario : Scenario<BarrierScenario<Storage, kWrites>, 2> {
+  static constexpr std::uint64_t kFirst = k32BitEdge;
+  static constexpr std::uint64_t kEnd = kFirst + kWrites;
+  RingSpec spec{4, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+
+  void before() { storage.emplace(spec, region.data(), kFirst, typename Storage::Options{}); }
+
+  void thread(unsigned index) {
+    if (index == 0) {
+      for (std::uint64_t n = 0; n < kWrites; ++n) publish_frame(*storage, storage->claim(), 0);
+      return;
+    }
+    FrameBuffer& out = g_buffers[0];
+    for (std::uint64_t c = kFirst; c < kEnd; ++c) {
+      RL_ASSERT(storage->barrier().wait_for(c, kForever) == WaitResult::kPublished);
+      RL_ASSERT(storage->barrier().highest_published(kFirst, kEnd) >= c);
+      RL_ASSERT(storage->slot_state(c, out) == ReadState::kReady);
+      check_whole(out, kFirst, kEnd, 1);
+      RL_ASSERT(out.ver == c);
+    }
+  }
+
+  void after() { storage.reset(); }
+};
+
+// A reader waits for a counter nobody writes; thread 1 alerts.
+template <class Storage>
+struct AlertScenario : Scenario<AlertScenario<Storage>, 2> {
+  RingSpec spec{2, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+
+  void before() { storage.emplace(spec, region.data(), 0, typename Storage::Options{}); }
+
+  void thread(unsigned index) {
+    if (index == 0) {
+      storage->barrier().alert();
+    } else {
+      RL_ASSERT(storage->barrier().wait_for(0, kForever) == WaitResult::kAlerted);
+      RL_ASSERT(storage->barrier().alerted());
+    }
+  }
+
+  void after() { storage.reset(); }
+};
+
+// Gated mode: kWriters writers x 1 reader that registers concurrently and
+// consumes every counter from its start, advancing its gate.
+//
+// The reader uses register_gate's start as it is (no advance of its own).
+// Finding F1, found here: register_gate used to leave the gate at a floor read
+// by a relaxed cursor load (D3) before the gate CAS (D6); when start >= floor +
+// capacity (a stale D3, or >= capacity claims between D3 and D6) writers
+// waited for the gate to pass floor + capacity while the reader waited for
+// `start`: a deadlock (Relacy: livelock, context-bound, iteration 153).
+// sequencer.hpp now raises the gate to start inside register_gate (D8); this
+// scenario is its regression test. kAdvanceToStart = true is the workaround a
+// caller would need without that fix.
+template <class Storage, unsigned kWriters, std::uint64_t kWritesEach, std::size_t kCapacity,
+          bool kAdvanceToStart = false>
+struct GatedScenario
+    : Scenario<GatedScenario<Storage, kWriters, kWritesEach, kCapacity, kAdvanceToStart>,
+               kWriters + 1> {
+  static constexpr std::uint64_t kFirst = k40BitEdge;
+  static constexpr std::uint64_t kEnd = kFirst + kWriters * kWritesEach;
+  RingSpec spec{kCapacity, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+
+  void before() {
+    storage.emplace(spec, region.data(), kFirst, DisruptorOptions{OverflowMode::kGated});
+  }
+
+  void thread(unsigned index) {
+    if (index < kWriters) {
+      for (std::uint64_t n = 0; n < kWritesEach; ++n) {
+        publish_frame(*storage, storage->claim(), index);
+      }
+      return;
+    }
+    auto& seq = storage->sequencer();
+    const auto reg = seq.register_gate();
+    RL_ASSERT(reg.ok());
+    const auto [gate, start] = *reg;
+    RL_ASSERT(start >= kFirst && start <= kEnd);
+    if (kAdvanceToStart) seq.advance_gate(gate, start);  // F1's workaround
+    FrameBuffer& out = g_buffers[0];
+    for (std::uint64_t c = start; c < kEnd; ++c) {
+      // No lost wake-up: the wait is untimed, so a lost one deadlocks.
+      RL_ASSERT(storage->barrier().wait_for(c, kForever) == WaitResult::kPublished);
+      // Back-pressure: nothing overwrote c before this reader consumed it.
+      RL_ASSERT(storage->slot_state(c, out) == ReadState::kReady);
+      check_whole(out, kFirst, kEnd, kWriters);
+      RL_ASSERT(out.ver == c);
+      seq.advance_gate(gate, c + 1);
+    }
+    seq.release_gate(gate);
+  }
+
+  void after() {
+    RL_ASSERT(storage->head() == kEnd);
+    storage.reset();
+  }
+};
+
+template <class Orders, class WaitOrders = BlockingWaitOrders>
+struct DisruptorCasesImpl {
+  using Overwrite = DisruptorStorage<RelacySync, BusySpinWait, Orders>;
+  using Gated = DisruptorStorage<RelacySync, BlockingWith<WaitOrders>::template type, Orders>;
+  static std::vector<ModelCase> gated() {
+    return {
+        model_case<GatedScenario<Gated, 1, 3, 1>>("disruptor.gated_cap1"),
+        model_case<GatedScenario<Gated, 2, 1, 2>>("disruptor.gated_2w_cap2"),
+    };
+  }
+  static std::vector<ModelCase> mutant_cases() {
+    std::vector<ModelCase> v = {
+        model_case<LappedWriters1<Overwrite>>("disruptor.lapped_writers_cap1"),
+        model_case<WrapReaders<Overwrite>>("disruptor.wrap_readers"),
+        model_case<BarrierScenario<Overwrite, 2>>("disruptor.barrier_wait"),
+        model_case<AlertScenario<Overwrite>>("disruptor.alert"),
+    };
+    for (ModelCase& c : gated()) v.push_back(c);
+    return v;
+  }
+  static std::vector<ModelCase> all() {
+    std::vector<ModelCase> v = mutant_cases();
+    v.push_back(model_case<LappedWriters2<Overwrite>>("disruptor.lapped_writers_cap2"));
+    v.push_back(model_case<PollWrap<Overwrite>>("disruptor.poll_wrap"));
+    v.push_back(model_case<PollLateCommit<Overwrite>>("disruptor.poll_late_commit"));
+    return v;
+  }
+};
+
+// Mutant scenario lists, by table.
+template <class Orders>
+struct DisruptorCases {
+  static std::vector<ModelCase> make() { return DisruptorCasesImpl<Orders>::mutant_cases(); }
+};
+template <class WaitOrders>
+struct BlockingWaitCases {
+  static std::vector<ModelCase> make() {
+    return DisruptorCasesImpl<DisruptorOrders, WaitOrders>::gated();
+  }
+};
+
+}  // namespace ringlab::models
+
+int main(int argc, char** argv) {
+  using namespace ringlab::models;
+  return model_main<Audited<DisruptorTable, DisruptorCases>, Audited<BlockingWaitTable, BlockingWaitCases>>(
+      argc, argv, "## disruptor\n\nScenarios (conforming, `storage/disruptor.hpp` as it ships; overwrite mode "
+      "with BusySpinWait, gated mode with BlockingWait):",
+      "versioned_slot.hpp|disruptor.hpp|sequencer.hpp|sequence_barrier.hpp|wait_strategy.hpp", DisruptorCasesImpl<ringlab::DisruptorOrders>::all());
+}
