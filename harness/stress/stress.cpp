@@ -27,12 +27,14 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/str_format.h"
+#include "ringlab/known_bad/seed_seqlock.hpp"
 #include "ringlab/ringlab.hpp"
 #include "stress_frame.hpp"
 
 ABSL_FLAG(std::string, variant, "seqlock",
           "rwlock | seqlock | disruptor-spin | disruptor-yield | disruptor-blocking | "
-          "disruptor-gated (gated mode, blocking wait)");
+          "disruptor-gated (gated mode, blocking wait); known bad, expected to fail: "
+          "known-bad-plain-payload (a seqlock copying its payload as plain memory)");
 ABSL_FLAG(int, writers, 2, "writer threads, 1..64");
 ABSL_FLAG(int, readers, 2, "cursor reader threads, 1..32 (each polls with its own cursor)");
 ABSL_FLAG(int, watchers, 1,
@@ -367,9 +369,9 @@ Result run_variant(const Config& config, const typename RingT::StorageOptions& o
   return StressRun<RingT>(config, **ring).run();
 }
 
-constexpr std::array<std::string_view, 6> kVariants = {
-    "rwlock", "seqlock", "disruptor-spin", "disruptor-yield", "disruptor-blocking",
-    "disruptor-gated"};
+constexpr std::array<std::string_view, 7> kVariants = {
+    "rwlock",          "seqlock",         "disruptor-spin",        "disruptor-yield",
+    "disruptor-blocking", "disruptor-gated", "known-bad-plain-payload"};
 
 bool is_variant(std::string_view name) {
   return std::find(kVariants.begin(), kVariants.end(), name) != kVariants.end();
@@ -386,6 +388,10 @@ std::optional<Result> run(const Config& config) {
   }
   if (config.variant == "disruptor-gated") {
     return run_variant<DisruptorRing<BlockingWait>>(config, gated);
+  }
+  if (config.variant == "known-bad-plain-payload") {
+    // Never conforming: its payload copy is a data race that TSan must report.
+    return run_variant<Ring<known_bad::PlainPayloadSeqlock<StdSync>>>(config);
   }
   return std::nullopt;
 }
