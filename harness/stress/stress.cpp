@@ -342,8 +342,7 @@ class StressRun {
       }
       if (gated && t.loss.total() != 0) result.loss_exact = false;
       // Nothing is abandoned here, so every loss is a counter a later lap took
-      // (poll classifies it from head; on x86 a reader that saw the newer
-      // marker also sees that head). An Unavailable count means a cursor moved
+      // (the slot tells poll so). An Unavailable count means a cursor moved
       // past a frame that was still to come (the seed's defect 3).
       if (t.loss.unavailable != 0) result.loss_exact = false;
     }

@@ -178,9 +178,10 @@ struct StorageSource {
   std::uint64_t first;
   std::uint64_t head() const { return storage->head(); }
   std::size_t capacity() const { return storage->spec().capacity; }
-  ReadState read_state_at(std::uint64_t c, FrameBuffer& out) const {
+  ReadState read_state_at(std::uint64_t c, FrameBuffer& out, bool* overwritten = nullptr) const {
+    if (overwritten != nullptr) *overwritten = false;
     if (c < first || c >= head()) return ReadState::kUnavailable;
-    return storage->slot_state(c, out);
+    return storage->slot_state(c, out, overwritten);
   }
 };
 
@@ -198,11 +199,8 @@ struct ConformingPoll {
 // == counters written); frames whole, in counter order, no duplicates; every
 // frame still in the ring at the end (the newest `capacity`) delivered; so with
 // kWrites <= capacity nothing may be lost at all (a poll that skips a Pending
-// counter loses its frame: the seed's defect 3).
-//
-// Not asserted: that every loss is counted as overwritten. A reader that sees
-// a lapping writer's in-flight marker may still read a stale head (both relaxed)
-// and count the overwrite as unavailable; the sum stays exact (see the audit).
+// counter loses its frame: the seed's defect 3). Nothing is abandoned, so every
+// loss must be classified overwritten: the slot, not a head reload, says so.
 template <class Storage, std::size_t kCapacity, std::uint64_t kWrites, unsigned kPolls,
           std::uint64_t kFirst, class Poller = ConformingPoll>
 struct PollScenario
@@ -245,6 +243,7 @@ struct PollScenario
     poll_once(g_buffers[1]);
     RL_ASSERT(cursor.next_counter == kEnd);
     RL_ASSERT(delivered + loss.total() == kWrites);  // [ExactLoss] over the run
+    RL_ASSERT(loss.unavailable == 0);
     // Every frame still in the ring was delivered: no frame lost while readable.
     for (std::uint64_t n = kWrites > kCapacity ? kWrites - kCapacity : 0; n < kWrites; ++n) {
       RL_ASSERT((delivered_mask >> n & 1) != 0);

@@ -68,7 +68,15 @@ PollStats poll_into(const Source& source, RingCursor& cursor, FrameBuffer& scrat
     next = head - capacity;
   }
   while (next < head && stats.delivered < max_frames) {
-    const ReadState state = source.read_state_at(next, scratch);
+    bool overwritten = false;
+    ReadState state;
+    if constexpr (requires(bool* o) { source.read_state_at(next, scratch, o); }) {
+      state = source.read_state_at(next, scratch, &overwritten);
+    } else {
+      // A plain source: counter next + capacity, a lap later, claimed by now.
+      state = source.read_state_at(next, scratch);
+      overwritten = state == ReadState::kUnavailable && next + capacity < source.head();
+    }
     if (state == ReadState::kPending) {
       stats.stopped_at_pending = true;
       break;
@@ -80,8 +88,8 @@ PollStats poll_into(const Source& source, RingCursor& cursor, FrameBuffer& scrat
       } else {
         on_frame(static_cast<const FrameBuffer&>(scratch));
       }
-    } else if (next + capacity < source.head()) {
-      ++stats.loss.overwritten;  // counter next + capacity, a lap later, is claimed
+    } else if (overwritten) {
+      ++stats.loss.overwritten;
     } else {
       ++stats.loss.unavailable;
     }

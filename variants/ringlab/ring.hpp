@@ -177,12 +177,24 @@ class Ring {
 
   // Ready (copied whole into `out`), Pending (claimed, not committed yet) or
   // Unavailable (overwritten, superseded, abandoned, or never claimed).
-  ReadState read_state_at(std::uint64_t counter, FrameBuffer& out) const {
+  // *overwritten (if given) tells the two kinds of Unavailable apart: true when
+  // a later counter holds the slot, false when the counter was abandoned or
+  // never claimed. Poll classifies its loss by it.
+  ReadState read_state_at(std::uint64_t counter, FrameBuffer& out,
+                          bool* overwritten = nullptr) const {
+    if (overwritten != nullptr) *overwritten = false;
     // Head first: a counter claimed by then whose slot still holds an older
     // one is Pending; one not claimed is never Pending.
-    if (counter < first_counter_ || counter >= head()) return ReadState::kUnavailable;
+    const std::uint64_t h = head();
+    if (counter < first_counter_ || counter >= h) return ReadState::kUnavailable;
     out.ensure_capacity(spec_.payload_capacity);
-    return storage_.slot_state(counter, out);
+    if constexpr (requires(bool* o) { storage_.slot_state(counter, out, o); }) {
+      return storage_.slot_state(counter, out, overwritten);
+    } else {
+      const ReadState state = storage_.slot_state(counter, out);
+      if (overwritten != nullptr) *overwritten = counter + spec_.capacity < head();
+      return state;
+    }
   }
 
   // Clears every slot; the next write gets `first_counter`. Not while writers

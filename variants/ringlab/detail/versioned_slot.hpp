@@ -54,8 +54,10 @@ enum class SlotRead : std::uint8_t {
 };
 
 // A claimed counter's state from what its slot holds: an older counter means
-// its writer has not committed yet.
-constexpr ReadState to_read_state(SlotRead read) {
+// its writer has not committed yet. *overwritten (if given) says whether an
+// Unavailable counter lost its slot to a newer one, rather than being abandoned.
+constexpr ReadState to_read_state(SlotRead read, bool* overwritten = nullptr) {
+  if (overwritten != nullptr) *overwritten = read == SlotRead::kNewer;
   switch (read) {
     case SlotRead::kCopied: return ReadState::kReady;
     case SlotRead::kOlder: return ReadState::kPending;

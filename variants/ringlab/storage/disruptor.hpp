@@ -145,10 +145,13 @@ class DisruptorStorage {
   }
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
-  // The state of a claimed counter (the ring has checked that it is one).
-  ReadState slot_state(std::uint64_t counter, FrameBuffer& out) const {
+  // The state of a claimed counter (the ring has checked that it is one);
+  // *overwritten: Unavailable because a newer counter holds the slot.
+  ReadState slot_state(std::uint64_t counter, FrameBuffer& out,
+                       bool* overwritten = nullptr) const {
     return detail::to_read_state(
-        Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out));
+        Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out),
+        overwritten);
   }
 
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {

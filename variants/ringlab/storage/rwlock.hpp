@@ -90,10 +90,13 @@ class RwlockStorage {
   }
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
-  // The state of a claimed counter (the ring has checked that it is one).
-  ReadState slot_state(std::uint64_t counter, FrameBuffer& out) const {
+  // The state of a claimed counter (the ring has checked that it is one);
+  // *overwritten: Unavailable because a newer counter holds the slot.
+  ReadState slot_state(std::uint64_t counter, FrameBuffer& out,
+                       bool* overwritten = nullptr) const {
     SlotHeader& s = slot(counter);
     std::shared_lock lock(s.lock);
+    if (overwritten != nullptr) *overwritten = s.held > counter + 1;
     if (s.held < counter + 1) return ReadState::kPending;
     if (s.held > counter + 1 || s.abandoned) return ReadState::kUnavailable;
     copy_out(s, out);
