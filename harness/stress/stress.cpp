@@ -234,7 +234,6 @@ class StressRun {
     FrameBuffer buffer = ring_.make_buffer();
     RingCursor cursor = RingCursor::from_counter(config_.first_counter);
     if (gate) cursor = gate->cursor();
-    const std::uint64_t start = cursor.next_counter;
     std::uint64_t last = 0;  // counter + 1 of the last frame delivered
 
     for (;;) {
@@ -274,7 +273,6 @@ class StressRun {
       }
       if (stats.delivered == 0 && !done) idle(tally, next);
     }
-    (void)start;
     tally.cursor = true;
   }
 

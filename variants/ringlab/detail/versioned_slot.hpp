@@ -147,12 +147,11 @@ class VersionedSlot {
     return copy_validated(marker, before, body, payload_capacity, out);
   }
 
-  // Copies whatever committed frame the slot holds; its counter goes to *counter.
+  // Copies whatever committed frame the slot holds (its id names the counter).
   static SlotRead read_latest(const Word& marker, const Word* body, std::size_t payload_capacity,
-                              FrameBuffer& out, std::uint64_t* counter) {
+                              FrameBuffer& out) {
     const std::uint64_t before = marker.load(mo(Orders::kSlotReaderLoad));  // (P7)
     if (before == 0 || is_writing(before)) return SlotRead::kOlder;
-    *counter = committed_counter(before);
     return copy_validated(marker, before, body, payload_capacity, out);
   }
 

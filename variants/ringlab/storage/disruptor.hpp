@@ -155,8 +155,7 @@ class DisruptorStorage {
   }
 
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
-    std::uint64_t held = 0;
-    return Slot::read_latest(marker(counter), body(counter), spec_.payload_capacity, out, &held) ==
+    return Slot::read_latest(marker(counter), body(counter), spec_.payload_capacity, out) ==
            detail::SlotRead::kCopied;
   }
 

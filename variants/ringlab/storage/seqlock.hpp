@@ -109,8 +109,7 @@ class SeqlockStorage {
 
   // The committed frame in counter's slot, whichever counter it carries.
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
-    std::uint64_t held = 0;
-    return Slot::read_latest(marker(counter), body(counter), spec_.payload_capacity, out, &held) ==
+    return Slot::read_latest(marker(counter), body(counter), spec_.payload_capacity, out) ==
            detail::SlotRead::kCopied;
   }
 
