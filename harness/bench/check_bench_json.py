@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""ctest's check of ringlab_bench: every benchmark of the smoke configuration
+(the quick set, briefly) runs without error, and its counters obey what must
+hold whatever the machine: percentiles in order, rates positive, a reader never
+receives more frames than were written, no loss where the writer waits for its
+readers (latency, gated) or where a queue cannot lose (peers).
+
+Usage: check_bench_json.py RINGLAB_BENCH OUT.json
+"""
+import json
+import subprocess
+import sys
+
+
+def main(bench, out):
+    listed = subprocess.run([bench, "--config=smoke", "--benchmark_list_tests"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    quick = subprocess.run([bench, "--config=quick", "--benchmark_list_tests"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    strip = lambda name: name.split("/min_time:")[0]
+    problems = []
+    if sorted(map(strip, listed)) != sorted(map(strip, quick)):
+        problems.append("the smoke configuration does not run the quick set")
+    proc = subprocess.run([bench, "--config=smoke", f"--benchmark_out={out}",
+                           "--benchmark_out_format=json"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        return f"ringlab_bench exited {proc.returncode}"
+    runs = json.load(open(out))["benchmarks"]
+    names = [r["name"] for r in runs]
+    for missing in sorted(set(listed) - set(names)):
+        problems.append(f"{missing}: did not run")
+
+    for r in runs:
+        name = r["name"]
+        family, scenario, subject = name.split("/")[:3]
+        bad = lambda why: problems.append(f"{name}: {why}")
+        if r.get("error_occurred"):
+            bad(f"error: {r.get('error_message')}")
+            continue
+        if "p50_ns" in r:
+            ps = [r[k] for k in ("p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns")]
+            if ps != sorted(ps):
+                bad(f"percentiles out of order: {ps}")
+            if r["samples"] <= 0 or ps[0] <= 0:
+                bad("no latency samples")
+        # A reader of a ring written flat out may lose every frame (stalled,
+        # broadcast); one the writer waits for, or a queue's, may not.
+        must_deliver = scenario in ("latency", "oversub", "transfer", "read_only")
+        for rate in ("frames_per_s", "one_way_ns") + (("delivered_per_s",) if must_deliver else ()):
+            if rate in r and not r[rate] > 0:
+                bad(f"{rate} = {r[rate]}")
+        if "loss_rate" in r and not 0 <= r["loss_rate"] <= 1:
+            bad(f"loss_rate = {r['loss_rate']}")
+        if "frames_per_s" in r and r.get("delivered_per_s", 0) > r["frames_per_s"] * 1.001:
+            bad(f"a reader received more than was written: {r['delivered_per_s']} > "
+                f"{r['frames_per_s']}")
+        lossless = (family == "peer" or scenario == "latency" or
+                    (subject == "disruptor-gated" and scenario in ("broadcast", "stalled")))
+        if lossless and r.get("loss_rate", 0) != 0:
+            bad(f"lost frames where none may be lost: loss_rate = {r['loss_rate']}")
+        expected = {"latency": "p50_ns", "oversub": "p50_ns", "stalled": "p99_ns",
+                    "broadcast": "delivered_per_s", "transfer": "delivered_per_s",
+                    "write_only": "frames_per_s", "read_only": "delivered_per_s",
+                    "pingpong": "one_way_ns", "memcpy": "bytes_per_s"}.get(scenario)
+        if expected is None:
+            bad("unknown scenario")
+        elif expected not in r:
+            bad(f"no {expected} counter")
+    for p in problems:
+        print("FAIL", p)
+    print(f"{len(runs)} benchmarks checked, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,307 @@
+// Latency scenarios for every ring variant:
+//   latency   one-way: each writer stamps a frame, writes it, and waits until
+//             every reader has acknowledged it before the next, so a sample is
+//             the time from the stamp to a reader holding the frame, with no
+//             queueing behind it. Readers keep their own histograms, merged
+//             after the run.
+//   stalled   the writer's own write latency and rate: alone (stall:0), with a
+//             reader polling beside it (stall:1), and with that reader sharing
+//             its CPU with a busy thread (stall:2), so the reader is preempted
+//             at arbitrary points, inside a read too.
+//   oversub   the latency loop with twice as many readers as CPUs, unpinned,
+//             per disruptor wait strategy.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "rings/ring_roles.hpp"
+#include "support/config.hpp"
+#include "support/counters.hpp"
+#include "support/histogram.hpp"
+#include "support/stamp_clock.hpp"
+#include "support/threads.hpp"
+
+namespace ringlab::bench {
+namespace {
+
+using WallClock = std::chrono::steady_clock;
+
+// A latency frame's first bytes: the stamp, the writer, the writer's sequence.
+struct Stamp {
+  std::uint64_t ticks;
+  std::uint64_t writer;
+  std::uint64_t sequence;
+};
+inline constexpr std::size_t kMinLatencyPayload = sizeof(Stamp);
+
+// The orders of the acknowledgement protocol, which is the harness's, not a
+// variant's: a writer waits on it, and what it waits for is only a count.
+// (A1) release: pairs with (A2); a writer that sees the ack goes on.
+inline constexpr std::memory_order kAckStore = std::memory_order_release;
+// (A2) acquire: pairs with (A1).
+inline constexpr std::memory_order kAckLoad = std::memory_order_acquire;
+
+struct alignas(64) Ack {
+  std::atomic<std::uint64_t> sequence{0};
+};
+
+struct alignas(64) ReaderLatency {
+  LatencyHistogram histogram;
+  ReaderTally tally;
+};
+
+// W writers and R readers exchanging stamped frames, one outstanding frame per
+// writer. The benchmark thread is writer 0 and calls round() once per
+// iteration.
+template <class RingT>
+class StampedExchange {
+ public:
+  StampedExchange(RingT& ring, std::size_t writers, std::size_t readers, std::size_t payload,
+                  bool pin, std::chrono::milliseconds ack_timeout)
+      : ring_(ring),
+        writers_(writers),
+        readers_(readers),
+        acks_(writers * readers),
+        latencies_(readers),
+        sent_(writers),
+        payload_(payload),
+        ack_timeout_(ack_timeout),
+        roles_(ring) {
+    cursors_.reserve(readers);
+    for (std::size_t r = 0; r < readers; ++r) cursors_.emplace_back(ring);
+    for (std::size_t w = 1; w < writers; ++w) {
+      roles_.add_writer(w, [this, pin](std::size_t index, const Crew& crew) {
+        pin_current_thread(index, pin);
+        std::vector<std::byte> frame(payload_);
+        while (!crew.stopping()) round(index, frame);
+      });
+    }
+    for (std::size_t r = 0; r < readers; ++r) {
+      roles_.add_reader(r, [this, pin](std::size_t index, const Crew& crew) {
+        pin_current_thread(writers_ + index, pin);
+        read_until_stopped(index, crew);
+      });
+    }
+  }
+
+  void start() { roles_.start(); }
+
+  // Writes one stamped frame as writer w and waits for every reader's ack.
+  void round(std::size_t w, std::vector<std::byte>& frame) {
+    Sent& sent = sent_[w];
+    const Stamp stamp{StampClock::get().now(), w, ++sent.sequence};
+    std::memcpy(frame.data(), &stamp, sizeof stamp);
+    if (!write_frame(ring_, NodeId(static_cast<std::uint16_t>(w)), frame,
+                     roles_.writers_stopping())) {
+      return;
+    }
+    const auto deadline = WallClock::now() + ack_timeout_;
+    for (std::size_t r = 0; r < readers_; ++r) {
+      std::atomic<std::uint64_t>& ack = acks_[w * readers_ + r].sequence;
+      while (ack.load(kAckLoad) < stamp.sequence) {  // (A2)
+        StdSync::spin_pause();
+        if (WallClock::now() > deadline) {
+          ++sent.timeouts;
+          return;
+        }
+      }
+    }
+  }
+
+  std::vector<std::byte> frame() const { return std::vector<std::byte>(payload_); }
+
+  void stop() { roles_.stop(); }
+
+  LatencyHistogram merged() const {
+    LatencyHistogram all;
+    for (const auto& l : latencies_) all.merge(l.histogram);
+    return all;
+  }
+  ReaderTotals totals() const {
+    ReaderTotals totals;
+    totals.readers = readers_;
+    for (const auto& l : latencies_) {
+      totals.received += l.tally.received;
+      totals.lost += l.tally.lost;
+      totals.retries += l.tally.retries;
+    }
+    return totals;
+  }
+  std::uint64_t written() const {
+    std::uint64_t n = 0;
+    for (const auto& s : sent_) n += s.sequence;
+    return n;
+  }
+  std::uint64_t timeouts() const {
+    std::uint64_t n = 0;
+    for (const auto& s : sent_) n += s.timeouts;
+    return n;
+  }
+
+ private:
+  struct alignas(64) Sent {
+    std::uint64_t sequence = 0;
+    std::uint64_t timeouts = 0;
+  };
+
+  void read_until_stopped(std::size_t r, const Crew& crew) {
+    ReaderLatency& mine = latencies_[r];
+    CursorReader<RingT>& reader = cursors_[r];
+    const auto on_frame = [&](const FrameBuffer& frame) {
+      const std::uint64_t now = StampClock::get().now();
+      Stamp stamp;
+      std::memcpy(&stamp, frame.payload().data(), sizeof stamp);
+      mine.histogram.record(StampClock::get().elapsed_ns(stamp.ticks, now));
+      acks_[stamp.writer * readers_ + r].sequence.store(stamp.sequence, kAckStore);  // (A1)
+    };
+    while (!crew.stopping()) {
+      const PollStats stats = reader.poll(on_frame);
+      mine.tally.add(stats);
+      if (stats.to == stats.from) reader.idle();
+    }
+  }
+
+  RingT& ring_;
+  std::size_t writers_;
+  std::size_t readers_;
+  std::vector<Ack> acks_;
+  std::vector<ReaderLatency> latencies_;
+  std::vector<Sent> sent_;
+  std::vector<CursorReader<RingT>> cursors_;
+  std::size_t payload_;
+  std::chrono::milliseconds ack_timeout_;
+  RingRoles<RingT> roles_;
+};
+
+template <class RingT>
+void latency(benchmark::State& state, typename RingT::StorageOptions options,
+             std::size_t writers, std::size_t readers, std::size_t payload,
+             std::size_t capacity, bool pin, std::chrono::milliseconds ack_timeout) {
+  auto ring = make_ring<RingT>(capacity, payload, options);
+  pin_current_thread(0, pin);
+  StampedExchange<RingT> exchange(*ring, writers, readers, payload, pin, ack_timeout);
+  std::vector<std::byte> frame = exchange.frame();
+  exchange.start();
+  const auto began = WallClock::now();
+  for (auto _ : state) exchange.round(0, frame);
+  const double seconds = std::chrono::duration<double>(WallClock::now() - began).count();
+  exchange.stop();
+  unpin_current_thread();
+  report_flow(state, seconds, exchange.written(), exchange.totals(), payload);
+  report_latency(state, exchange.merged());
+  state.counters["ack_timeouts"] = static_cast<double>(exchange.timeouts());
+}
+
+template <class RingT>
+void stalled(benchmark::State& state, typename RingT::StorageOptions options, int stall,
+             std::size_t payload, std::size_t capacity, bool pin) {
+  auto ring = make_ring<RingT>(capacity, payload, options);
+  std::vector<std::byte> bytes(payload, std::byte{0x5A});
+  std::vector<CursorReader<RingT>> reader;
+  if (stall > 0) reader.emplace_back(*ring);
+  ReaderTally tally;
+  Crew crew;
+  if (stall > 0) {
+    crew.spawn(1, [&, pin](std::size_t role, const Crew& c) {
+      pin_current_thread(role, pin);
+      const auto on_frame = [](const FrameBuffer& f) { benchmark::DoNotOptimize(&f); };
+      while (!c.stopping()) {
+        const PollStats stats = reader.front().poll(on_frame);
+        tally.add(stats);
+        if (stats.to == stats.from) reader.front().idle();
+      }
+    });
+  }
+  if (stall > 1) {
+    // The hog: same CPU as the reader, so the scheduler preempts the reader.
+    crew.spawn(1, [pin](std::size_t role, const Crew& c) {
+      pin_current_thread(role, pin);
+      std::uint64_t spins = 0;
+      while (!c.stopping()) benchmark::DoNotOptimize(++spins);
+    });
+  }
+  pin_current_thread(0, pin);
+  LatencyHistogram writes;
+  const StampClock& clock = StampClock::get();
+  crew.start();
+  const auto began = WallClock::now();
+  for (auto _ : state) {
+    const std::uint64_t t0 = clock.now();
+    write_frame(*ring, NodeId(0), bytes);
+    writes.record(clock.elapsed_ns(t0, clock.now()));
+  }
+  const double seconds = std::chrono::duration<double>(WallClock::now() - began).count();
+  if constexpr (kHasBarrier<RingT>) ring->storage().barrier().alert();
+  crew.stop_and_join();
+  unpin_current_thread();
+  ReaderTotals totals;
+  totals.readers = stall > 0 ? 1 : 0;
+  totals.received = tally.received;
+  totals.lost = tally.lost;
+  totals.retries = tally.retries;
+  report_flow(state, seconds, state.iterations(), totals, payload);
+  report_latency(state, writes);
+}
+
+}  // namespace
+
+void register_latency(const SweepConfig& config) {
+  const auto add = [&](const std::string& name, auto fn) {
+    benchmark::RegisterBenchmark(name.c_str(), fn)->UseRealTime()->MinTime(config.min_time_s);
+  };
+  const std::size_t cpus = allowed_cpus().size();
+  for_each_variant([&]<class RingT>(std::string_view variant,
+                                    typename RingT::StorageOptions options) {
+    for (std::size_t cap : config.capacities) {
+      for (std::size_t payload : config.payloads) {
+        if (payload < kMinLatencyPayload) continue;  // no room for the stamp
+        if (config.is_quick_set() && payload != 64) continue;
+        for (std::size_t w : config.writers) {
+          for (std::size_t r : config.readers) {
+            add(bench_name("ring", "latency", variant,
+                           {{"w", w}, {"r", r}, {"payload", payload}, {"cap", cap}}),
+                [=](benchmark::State& s) {
+                  latency<RingT>(s, options, w, r, payload, cap, config.pin,
+                                 std::chrono::milliseconds(50));
+                });
+          }
+        }
+        if (config.scaling_only || payload != 64) continue;
+        for (int stall : {0, 1, 2}) {
+          add(bench_name("ring", "stalled", variant,
+                         {{"stall", static_cast<std::size_t>(stall)},
+                          {"payload", payload},
+                          {"cap", cap}}),
+              [=](benchmark::State& s) {
+                stalled<RingT>(s, options, stall, payload, cap, config.pin);
+              });
+        }
+      }
+    }
+  });
+  if (config.scaling_only) return;
+  for_each_wait_strategy([&]<class RingT>(std::string_view variant,
+                                          typename RingT::StorageOptions options) {
+    const std::size_t readers = 2 * cpus;
+    const std::size_t cap = config.capacities.front();
+    add(bench_name("ring", "oversub", variant, {{"r", readers}, {"payload", 64}, {"cap", cap}}),
+        [=](benchmark::State& s) {
+          latency<RingT>(s, options, 1, readers, 64, cap, /*pin=*/false,
+                         std::chrono::milliseconds(200));
+        });
+  });
+}
+
+void register_throughput(const SweepConfig& config);
+
+void register_ring_benchmarks(const SweepConfig& config) {
+  register_throughput(config);
+  register_latency(config);
+}
+
+}  // namespace ringlab::bench

@@ -1,0 +1,186 @@
+// What the ring scenarios share: the variants under test, and the writer and
+// reader roles every scenario is built from. Readers walk by cursor through
+// poll_into, the library's own hot path, and never allocate.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "ringlab/ringlab.hpp"
+#include "support/threads.hpp"
+
+namespace ringlab::bench {
+
+// Calls f.template operator()<RingT>(name, storage_options) for each variant.
+// rwlock and seqlock have no wait strategy: their readers poll.
+template <class F>
+void for_each_variant(F&& f) {
+  f.template operator()<RwlockRing>("rwlock", RwlockStorage<StdSync>::Options{});
+  f.template operator()<SeqlockRing>("seqlock", SeqlockStorage<StdSync>::Options{});
+  f.template operator()<DisruptorRing<BusySpinWait>>("disruptor-spin", DisruptorOptions{});
+  f.template operator()<DisruptorRing<YieldingWait>>("disruptor-yield", DisruptorOptions{});
+  f.template operator()<DisruptorRing<BlockingWait>>("disruptor-blocking", DisruptorOptions{});
+  f.template operator()<DisruptorRing<BusySpinWait>>("disruptor-gated",
+                                                     DisruptorOptions{OverflowMode::kGated});
+}
+
+// The disruptor's wait strategies alone (the oversubscription scenario).
+template <class F>
+void for_each_wait_strategy(F&& f) {
+  f.template operator()<DisruptorRing<BusySpinWait>>("disruptor-spin", DisruptorOptions{});
+  f.template operator()<DisruptorRing<YieldingWait>>("disruptor-yield", DisruptorOptions{});
+  f.template operator()<DisruptorRing<BlockingWait>>("disruptor-blocking", DisruptorOptions{});
+}
+
+template <class RingT>
+constexpr bool kHasBarrier = requires(RingT& r) { r.storage().barrier(); };
+
+template <class RingT>
+bool is_gated(RingT& ring) {
+  if constexpr (kHasBarrier<RingT>) {
+    return ring.storage().sequencer().mode() == OverflowMode::kGated;
+  } else {
+    return false;
+  }
+}
+
+inline constexpr std::uint8_t kBenchKind = 1;
+
+template <class RingT>
+std::unique_ptr<RingT> make_ring(std::size_t capacity, std::size_t payload,
+                                 const typename RingT::StorageOptions& options) {
+  auto ring = RingT::create(kBenchKind, RingSpec{capacity, payload}, RingOptions{}, options);
+  if (!ring.ok()) throw std::runtime_error(std::string(ring.status().message()));
+  return *std::move(ring);
+}
+
+// One write. Gated rings may refuse while full; a writer that must be able to
+// stop (stop != nullptr) retries with try_write until it is told to stop.
+template <class RingT>
+bool write_frame(RingT& ring, NodeId node, std::span<const std::byte> payload,
+                 const std::atomic<bool>* stop = nullptr) {
+  if constexpr (kHasBarrier<RingT>) {
+    if (stop != nullptr && is_gated(ring)) {
+      while (!ring.try_write(node, 0, 0, payload).ok()) {
+        // relaxed: the flag only ends the retries; nothing is read through it.
+        if (stop->load(std::memory_order_relaxed)) return false;
+        StdSync::spin_pause();
+      }
+      return true;
+    }
+  }
+  return ring.write(node, 0, 0, payload).ok();
+}
+
+// A reader's cursor: plain for every variant, registered with the sequencer
+// (GatedReader) where the ring is gated, so that writers wait for it.
+template <class RingT>
+class CursorReader {
+ public:
+  explicit CursorReader(RingT& ring) : ring_(&ring), buffer_(ring.make_buffer()) {
+    if constexpr (kHasBarrier<RingT>) {
+      if (is_gated(ring)) {
+        auto reader = GatedReader<RingT>::attach(ring);
+        if (!reader.ok()) throw std::runtime_error(std::string(reader.status().message()));
+        gated_.emplace(*std::move(reader));
+      }
+    }
+    cursor_ = RingCursor::from_counter(ring.head());
+  }
+
+  // Polls to head; on_frame(const FrameBuffer&) per frame.
+  template <class OnFrame>
+  PollStats poll(OnFrame&& on_frame) {
+    if constexpr (kHasBarrier<RingT>) {
+      if (gated_) return gated_->poll(buffer_, on_frame);
+    }
+    return poll_into(*ring_, cursor_, buffer_, on_frame);
+  }
+
+  // Nothing new: the variant's own way to wait (the barrier's strategy), or a
+  // pause for the variants that have none.
+  void idle() {
+    if constexpr (kHasBarrier<RingT>) {
+      const std::uint64_t next =
+          gated_ ? gated_->cursor().next_counter : cursor_.next_counter;
+      ring_->storage().barrier().wait_for(next, std::chrono::milliseconds(1));
+    } else {
+      StdSync::spin_pause();
+    }
+  }
+
+ private:
+  RingT* ring_;
+  FrameBuffer buffer_;
+  RingCursor cursor_;
+  // Only disruptor rings have a sequencer to register with.
+  std::conditional_t<kHasBarrier<RingT>, std::optional<GatedReader<RingT>>, std::monostate>
+      gated_;
+};
+
+// A reader's counts, on its own cache line: read by the timing thread only
+// after the reader has joined.
+struct alignas(64) ReaderTally {
+  std::uint64_t received = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t retries = 0;
+
+  void add(const PollStats& stats) {
+    received += stats.delivered;
+    lost += stats.loss.total();
+    retries += stats.stopped_at_pending ? 1 : 0;
+  }
+};
+
+// The writer and reader threads of a scenario around the benchmark's own
+// thread. Readers start first and stop last, after the barrier's alert, so a
+// gated writer is never left waiting for a reader that has gone and no reader
+// sleeps through the end.
+template <class RingT>
+class RingRoles {
+ public:
+  explicit RingRoles(RingT& ring) : ring_(ring) {}
+
+  template <class Body>  // Body(std::size_t index, const Crew&)
+  void add_writer(std::size_t index, Body body) {
+    writers_.spawn(index, std::move(body));
+  }
+  template <class Body>
+  void add_reader(std::size_t index, Body body) {
+    readers_.spawn(index, std::move(body));
+  }
+
+  void start() {
+    readers_.start();
+    writers_.start();
+  }
+
+  void stop() {
+    writers_stopping_.store(true, std::memory_order_relaxed);
+    writers_.stop_and_join();
+    if constexpr (kHasBarrier<RingT>) ring_.storage().barrier().alert();
+    readers_.stop_and_join();
+  }
+
+  // Set when the writers are told to stop: ends a gated writer's retries.
+  const std::atomic<bool>* writers_stopping() const { return &writers_stopping_; }
+
+ private:
+  RingT& ring_;
+  std::atomic<bool> writers_stopping_{false};
+  Crew writers_;
+  Crew readers_;
+};
+
+}  // namespace ringlab::bench
