@@ -1,0 +1,120 @@
+"""Tests of the sweep runner's pure parts and of its command line."""
+import io
+import json
+import os
+import pathlib
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import sweep  # noqa: E402
+
+SWEEP = pathlib.Path(__file__).parent / "sweep.py"
+
+# A stand-in for ringlab_bench: lists two benchmarks and writes Google
+# Benchmark JSON for the one its filter names; the second fails.
+FAKE_BENCH = r'''#!/usr/bin/python3
+import json, re, sys
+names = ["ring/latency/seqlock/w:1/min_time:0.200/real_time", "limit/pingpong/cacheline/min_time:0.200/real_time"]
+args = sys.argv[1:]
+if "--benchmark_list_tests" in args:
+    print("\n".join(names)); sys.exit(0)
+flt = next(a.split("=", 1)[1] for a in args if a.startswith("--benchmark_filter="))
+out = next(a.split("=", 1)[1] for a in args if a.startswith("--benchmark_out="))
+reps = int(next(a.split("=", 1)[1] for a in args if a.startswith("--benchmark_repetitions=")))
+name = [n for n in names if re.search(flt, n)]
+assert len(name) == 1, (flt, name)
+if name[0].startswith("ring/"):
+    sys.exit(3)
+rows = [{"name": name[0], "run_name": name[0], "run_type": "iteration", "repetition_index": i,
+         "real_time": 100.0, "p50_ns": 40.0 + i} for i in range(reps)]
+json.dump({"context": {"ringlab_stamp_clock": "tsc", "ringlab_stamp_cost_ns": "20.5",
+                       "ringlab_pinned": "yes"}, "benchmarks": rows}, open(out, "w"))
+'''
+
+
+class PureParts(unittest.TestCase):
+    def test_base_name_drops_run_options(self):
+        self.assertEqual(sweep.base_name("limit/pingpong/cacheline/min_time:0.200/real_time"),
+                         "limit/pingpong/cacheline")
+
+    def test_exact_filter_matches_only_its_name(self):
+        name = "ring/latency/disruptor-spin/w:1/r:1/min_time:0.200/real_time"
+        pattern = sweep.exact_filter(name)
+        self.assertRegex(name, pattern)
+        self.assertIsNone(re.search(pattern, name.replace("r:1", "r:12")))
+        self.assertIsNone(re.search(pattern, "x" + name))
+        self.assertNotIn(r"\-", pattern)  # not special in POSIX ERE; '\-' is undefined there
+
+    def test_pingpong_limit_is_the_median_p50_of_iterations(self):
+        rows = [{"run_name": "limit/pingpong/cacheline/real_time", "run_type": "iteration",
+                 "p50_ns": v} for v in (50, 70, 60)]
+        rows.append({"run_name": "limit/pingpong/cacheline/real_time", "run_type": "aggregate",
+                     "p50_ns": 1000})
+        self.assertEqual(sweep.pingpong_one_way(rows), 60)
+
+    def test_progress_eta_follows_the_rate_so_far(self):
+        p = sweep.Progress(10)
+        p.tty = False
+        p.started -= 20  # two benchmarks took 20 s: eight more take 80 s
+        err = io.StringIO()
+        old, sys.stderr = sys.stderr, err
+        try:
+            p.show(2, "x")
+        finally:
+            sys.stderr = old
+        self.assertIn("2/10", err.getvalue())
+        self.assertIn("ETA 1:20", err.getvalue())
+
+
+class CommandLine(unittest.TestCase):
+    def run_sweep(self, *args):
+        return subprocess.run([sys.executable, str(SWEEP), *args], capture_output=True, text=True)
+
+    def test_bad_arguments_exit_2_with_a_message(self):
+        for args in (["--config", "nope"], ["--repetitions", "0"], ["--filter", "("],
+                     ["--bogus"]):
+            with self.subTest(args=args):
+                r = self.run_sweep(*args)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn("error", r.stderr)
+                self.assertNotIn("Traceback", r.stderr)
+
+    def test_missing_binary_is_one_line_not_a_traceback(self):
+        r = self.run_sweep("--bench", "/nonexistent/ringlab_bench")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no benchmark binary", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+
+    def test_a_run_keeps_what_succeeded_and_names_what_failed(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bench = pathlib.Path(tmp) / "fake_bench"
+            bench.write_text(FAKE_BENCH)
+            bench.chmod(bench.stat().st_mode | stat.S_IEXEC)
+            r = self.run_sweep("--bench", str(bench), "--results", tmp, "--run-id", "t",
+                               "--repetitions", "3", "--label", "test box")
+            self.assertEqual(r.returncode, 1, r.stderr)  # one benchmark failed
+            run = pathlib.Path(tmp) / "t"
+            context = json.loads((run / "context.json").read_text())
+            bench_json = json.loads((run / "bench.json").read_text())
+            self.assertEqual(len(bench_json["benchmarks"]), 3)
+            self.assertEqual(context["pingpong_one_way_ns"], 41.0)
+            self.assertEqual(context["label"], "test box")
+            self.assertEqual(context["stamp_cost_ns"], 20.5)
+            failed = "ring/latency/seqlock/w:1/min_time:0.200/real_time"
+            self.assertIn("exit 3", context["failures"][failed])
+            self.assertIn("--benchmark_repetitions=3", context["reproduce"][failed])
+            self.assertFalse((run / ".scratch").exists())
+            # The limit ran first.
+            self.assertIn("limit/pingpong", r.stderr.split("ring/latency")[0])
+            again = self.run_sweep("--bench", str(bench), "--results", tmp, "--run-id", "t")
+            self.assertEqual(again.returncode, 2)
+            self.assertIn("exists", again.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
