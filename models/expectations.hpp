@@ -62,7 +62,7 @@ struct RwlockTable {
 struct DisruptorTable {
   using Orders = DisruptorOrders;
   static constexpr std::string_view kName = "DisruptorOrders";
-  static constexpr std::array<SiteExpectation, 24> kExpect{{
+  static constexpr std::array<SiteExpectation, 26> kExpect{{
       {"sequencer.overwrite_claim (D1)", Expect::kNothingWeaker, ""},
       {"sequencer.gated_claim (D2)", Expect::kNotDetectable,
        "the (D6) < (D7) < claim < (D5) chain in S needs the claim in S; in Relacy an RMW reads "
@@ -92,6 +92,10 @@ struct DisruptorTable {
       {"sequencer.gated_cursor_load (D3g)", Expect::kNotDetectable,
        "its value is re-validated by the claim CAS, but it must precede the gate loads (D5) "
        "in S; same argument as (D2)"},
+      {"sequencer.gate_cache_load (D13)", Expect::kNotDetectable,
+       "carries (D8)->(D5) to a writer claiming on another writer's cached floor: the "
+       "load-buffering shape of (D8), which Relacy never produces"},
+      {"sequencer.gate_cache_store (D14)", Expect::kNotDetectable, "as (D13)"},
       RINGLAB_VERSIONED_SLOT_EXPECTATIONS,
   }};
 };

@@ -3,7 +3,18 @@
 // fails) while the counter would overwrite a frame that a registered reader
 // has not consumed.
 //
-// Ordering points (D1)..(D9) and (D3g), entries of DisruptorOrders (storage/disruptor.hpp).
+// Ordering points (D1)..(D9), (D3g), (D13) and (D14), entries of DisruptorOrders
+// (storage/disruptor.hpp).
+//
+// Invariant [GateCacheIsFloor]: every value the gate cache holds is at most
+// the counter each registered reader is owed frames from (its start, then its
+// gate). A writer caches min(cursor it read at (D3g)/(D4), every gate it loaded
+// at (D5)). A reader registered before that scan has its gate in the minimum.
+// One registering meanwhile starts at a cursor value read at (D7): if the
+// writer's cursor read precedes (D7) in the single total order S, start is at
+// least that cursor value, hence at least the cache; if it follows, the
+// writer's gate loads (D5) follow (D6) in S and see the new gate. Gates only
+// grow. So a claim below cache + capacity is below every gate + capacity.
 #pragma once
 
 #include <atomic>
@@ -32,18 +43,21 @@ class Sequencer {
   static constexpr std::size_t kMaxGates = 32;
   static constexpr std::uint64_t kFreeGate = std::numeric_limits<std::uint64_t>::max();
 
-  // Region: [cursor line][kMaxGates gate lines], each alone on its cache line.
-  static constexpr std::size_t region_bytes() { return (1 + kMaxGates) * detail::kCacheLine; }
+  // Region: [cursor line][gate cache line][kMaxGates gate lines], each word
+  // alone on its cache line.
+  static constexpr std::size_t region_bytes() { return (2 + kMaxGates) * detail::kCacheLine; }
 
   Sequencer(std::byte* region, std::uint64_t capacity, OverflowMode mode)
       : region_(region), capacity_(capacity), mode_(mode) {
     detail::construct_at_offset<Word>(region_, 0);
+    detail::construct_at_offset<Word>(region_, kGateCacheOffset);
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       detail::construct_at_offset<Word>(region_, gate_offset(g));
     }
   }
   ~Sequencer() {
     detail::destroy_at_offset<Word>(region_, 0);
+    detail::destroy_at_offset<Word>(region_, kGateCacheOffset);
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       detail::destroy_at_offset<Word>(region_, gate_offset(g));
     }
@@ -69,7 +83,10 @@ class Sequencer {
   // registered reader has not consumed. Invariant [HeadWithinGate]: a claim
   // only succeeds below the slowest gate + capacity, so head never runs more
   // than a lap ahead of a registered reader, and a poll's "older than
-  // head - capacity" is true loss even in gated mode.
+  // head - capacity" is true loss even in gated mode. Like the LMAX
+  // Disruptor's gating-sequence cache, the slowest gate is read from a cached
+  // floor [GateCacheIsFloor] and the gates scanned only when a claim reaches
+  // it: once a lap, not once a claim.
   std::optional<std::uint64_t> try_claim() {
     if (mode_ == OverflowMode::kOverwrite) return claim();
     // (D3g) seq_cst: if it reads a cursor value written after the one a
@@ -77,7 +94,16 @@ class Sequencer {
     // reader's gate (D6); see register_gate().
     std::uint64_t c = next().load(mo(Orders::kGatedCursorLoad));
     for (;;) {
-      if (blocked(c, min_gate())) return std::nullopt;
+      // (D13) acquire: pairs with (D14), so the reader's copy that let the
+      // caching writer's gate load (D5) pass happens-before this claim's reuse.
+      std::uint64_t floor = gate_cache().load(mo(Orders::kGateCacheLoad));
+      if (blocked(c, floor)) {
+        floor = min_gate(c);
+        // (D14) release: pairs with (D13); carries (D8)->(D5) on to every
+        // writer that claims on this floor.
+        gate_cache().store(floor, mo(Orders::kGateCacheStore));
+        if (blocked(c, floor)) return std::nullopt;
+      }
       // (D2) seq_cst: claims c only if no other writer did since (D3g);
       // (D4) on failure seq_cst: the value read plays the role of (D3g).
       if (next().compare_exchange_weak(c, c + 1, mo(Orders::kGatedClaim),
@@ -103,7 +129,8 @@ class Sequencer {
         // (D7) seq_cst: a writer that claims a counter c >= start + capacity
         // read a cursor value (D3g/D4) written after the value this load
         // reads, so (D6) < (D7) < that read < its gate loads (D5) in S, and
-        // (D5) sees this gate: the claim waits for this reader.
+        // (D5) sees this gate: the claim waits for this reader. A claim on the
+        // cached floor instead is below start + capacity [GateCacheIsFloor].
         const std::uint64_t start = next().load(mo(Orders::kRegisterCursorLoad));
         // Raise the gate from the floor to the reader's start: claims made
         // between (D3) and (D6) may have taken head a lap past the floor, and a
@@ -131,20 +158,24 @@ class Sequencer {
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       gate(g).store(kFreeGate, mo(Orders::kResetStore));  // (D9) relaxed: nothing runs
     }
-    next().store(first_counter, mo(Orders::kResetStore));  // (D9)
+    gate_cache().store(first_counter, mo(Orders::kResetStore));  // (D9)
+    next().store(first_counter, mo(Orders::kResetStore));        // (D9)
   }
 
  private:
   static constexpr std::memory_order mo(typename Orders::Site site) {
     return Orders::kSites[site].order;
   }
-  static constexpr std::size_t gate_offset(std::size_t g) { return (1 + g) * detail::kCacheLine; }
+  static constexpr std::size_t kGateCacheOffset = detail::kCacheLine;
+  static constexpr std::size_t gate_offset(std::size_t g) { return (2 + g) * detail::kCacheLine; }
 
   Word& next() const { return *detail::object_at<Word>(region_, 0); }
+  Word& gate_cache() const { return *detail::object_at<Word>(region_, kGateCacheOffset); }
   Word& gate(std::size_t g) const { return *detail::object_at<Word>(region_, gate_offset(g)); }
 
-  std::uint64_t min_gate() const {
-    std::uint64_t lowest = kFreeGate;
+  // The slowest registered gate, and never above `cursor` [GateCacheIsFloor].
+  std::uint64_t min_gate(std::uint64_t cursor) const {
+    std::uint64_t lowest = cursor;
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       // (D5) seq_cst: acquire pairs with (D8), so a reader's copy of a slot
       // happens-before its reuse; seq_cst for (D6)/(D7), see register_gate().
@@ -153,9 +184,7 @@ class Sequencer {
     }
     return lowest;
   }
-  bool blocked(std::uint64_t c, std::uint64_t lowest) const {
-    return lowest != kFreeGate && c >= lowest + capacity_;
-  }
+  bool blocked(std::uint64_t c, std::uint64_t floor) const { return c >= floor + capacity_; }
 
   std::byte* const region_;
   const std::uint64_t capacity_;

@@ -26,7 +26,8 @@
 
 namespace ringlab {
 
-// Ordering points of DisruptorStorage: (D1)..(D9) in disruptor/sequencer.hpp,
+// Ordering points of DisruptorStorage: (D1)..(D9), (D3g), (D13), (D14) in
+// disruptor/sequencer.hpp,
 // (D10)..(D12) in disruptor/sequence_barrier.hpp, (P1)..(P10) in
 // detail/versioned_slot.hpp. The blocking strategy has its own (Wn) table.
 struct DisruptorOrders {
@@ -45,11 +46,13 @@ struct DisruptorOrders {
     kAlertStore,
     kAlertLoad,
     kGatedCursorLoad,
+    kGateCacheLoad,
+    kGateCacheStore,
     RINGLAB_VERSIONED_SLOT_SITE_NAMES,
     kSiteCount
   };
   static constexpr auto kSites = concat_sites(
-      std::array<OrderSite, 14>{{
+      std::array<OrderSite, 16>{{
           {"sequencer.overwrite_claim (D1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
           {"sequencer.gated_claim (D2)", AtomicOp::kRmw, std::memory_order_seq_cst, "D7"},
           {"sequencer.cursor_load (D3)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
@@ -68,6 +71,10 @@ struct DisruptorOrders {
           {"barrier.alert_load (D12)", AtomicOp::kLoad, std::memory_order_acquire, "D11"},
           {"sequencer.gated_cursor_load (D3g)", AtomicOp::kLoad, std::memory_order_seq_cst,
            "D7"},
+          {"sequencer.gate_cache_load (D13)", AtomicOp::kLoad, std::memory_order_acquire,
+           "D14"},
+          {"sequencer.gate_cache_store (D14)", AtomicOp::kStore, std::memory_order_release,
+           "D13"},
       }},
       detail::kVersionedSlotSites);
   static_assert(kSites.size() == kSiteCount);
