@@ -711,17 +711,23 @@ def section_why(run: Run) -> list[str]:
                      f"wrote {figure(run, over, 'frames_per_s')} while its reader received "
                      f"{figure(run, over, 'delivered_per_s')} and lost "
                      f"{fmt_pct(over.median('loss_rate'))} of the frames, lapped by the "
-                     "writer and counted exactly, as the contract says. Reader and writer "
-                     "contend for the same lines, which slows both. ")
+                     "writer and counted exactly, as the contract says. ")
         if gated is not None:
             text += (f"The lossless comparison with a queue is disruptor-gated: "
                      f"{figure(run, gated, 'delivered_per_s')}, "
                      f"{fmt_ratio(ratio(gated.median('delivered_per_s'), peer_rate))} "
-                     f"{xfer_peer.name.subject}'s. Each gated claim is a CAS on head after a "
-                     "scan of all 32 gate slots (`Sequencer::min_gate`), one of them the line "
-                     "the reader rewrites after every poll; the LMAX Disruptor caches the "
-                     "minimum gate and rescans only when a claim reaches it, and ringlab does "
-                     "not yet.")
+                     f"{xfer_peer.name.subject}'s. ")
+        alone = run.at("ring", "stalled", "disruptor-spin", {"stall": 0})
+        beside = run.at("ring", "stalled", "disruptor-spin", {"stall": 1})
+        if alone is not None and beside is not None:
+            text += (f"A reader that keeps up makes every write a cross-core exchange: "
+                     f"disruptor-spin's writer takes {figure(run, alone, 'p50_ns')} per "
+                     f"write alone and {figure(run, beside, 'p50_ns')} with one reader "
+                     "beside it. Each claim is a locked read-modify-write on head, which "
+                     "the reader reads on every poll, and each frame's marker and body "
+                     "lines are the ones the reader is reading; the queues' writer "
+                     "publishes with a plain store that its store buffer absorbs, and "
+                     "runs ahead into lines the reader is not touching.")
         lines += [text, ""]
     return lines if len(lines) > 2 else []
 
@@ -885,6 +891,9 @@ def evidence_notes(run: Run) -> list[str]:
                           [[k.get("name", "?"), "yes" if k.get("caught") else "**NO**",
                             k.get("by") or "–"] for k in known_bad])
     commands = ev.get("commands") or {}
+    if "tsan" in commands and not commands["tsan"]:
+        lines += ["ThreadSanitizer was not run for this report: `scripts/ringlab report --tsan` "
+                  "adds it (a few minutes more), and `scripts/ringlab test` always runs it.", ""]
     if commands:
         lines += ["Commands that produced the evidence:", ""]
         lines += md_table(["evidence", "command"],
@@ -992,7 +1001,9 @@ def scenario_table(run: Run, benches: list[Benchmark]) -> list[str]:
 def section_details(run: Run) -> list[str]:
     lines = ["## Detailed results", "",
              "Every benchmark of the run: median over repetitions (min – max), and the "
-             "command that reruns exactly it.", ""]
+             "command that reruns exactly it, from the repository root after "
+             "`scripts/ringlab build` (at the commit in the header; add "
+             "`--benchmark_out=FILE --benchmark_out_format=json` for the JSON).", ""]
     groups: dict[tuple, list[Benchmark]] = {}
     for b in run.benchmarks:
         if b.reps:
