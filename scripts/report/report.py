@@ -981,19 +981,58 @@ def median_span(bench: Benchmark, counter: str) -> str:
     return f"{med} ({fmt_counter(counter, span[0])} – {fmt_counter(counter, span[1])})"
 
 
+def memcpy_at(run: Run, payload) -> Benchmark | None:
+    if payload is None:
+        return None
+    return run.at("limit", "memcpy", "memcpy", {"payload": payload})
+
+
+def latency_over_limit(counter: str):
+    def over(run: Run, b: Benchmark, limit: Limit) -> float | None:
+        if b.name.family == "limit":
+            return None
+        return ratio(b.median(counter), limit.value)
+    return over
+
+
+def bytes_over_memcpy(run: Run, b: Benchmark, limit: Limit) -> float | None:
+    reference = memcpy_at(run, b.name.axis("payload"))
+    if b.name.scenario not in THROUGHPUT_SCENARIOS or reference is None:
+        return None
+    return ratio(b.median("bytes_per_s"), reference.median("bytes_per_s"))
+
+
+THROUGHPUT_SCENARIOS = ("write_only", "read_only", "broadcast", "transfer")
+
+
+# Each figure beside its limit in the same run: latency against the ping-pong
+# one-way, bytes/s against memcpy of the same payload size.
+LIMIT_RATIOS = {
+    "p50 ÷ ping-pong": latency_over_limit("p50_ns"),
+    "p99 ÷ ping-pong": latency_over_limit("p99_ns"),
+    "bytes/s ÷ memcpy": bytes_over_memcpy,
+}
+
+
 def scenario_table(run: Run, benches: list[Benchmark]) -> list[str]:
     axis_keys = []
     for b in benches:
         axis_keys += [k for k, _ in b.name.axes if k not in axis_keys]
     counters = [c for c in COUNTERS if any(b.values(c) for b in benches)]
+    limit = pingpong_limit(run)
+    ratios = {title: [fn(run, b, limit) for b in benches] for title, fn in LIMIT_RATIOS.items()}
+    ratios = {title: values for title, values in ratios.items()
+              if any(v is not None for v in values)}
     headers = (["ref", "subject"] + axis_keys
-               + [COUNTERS[c].label for c in counters] + ["reps", "reproduce"])
+               + [COUNTERS[c].label for c in counters] + list(ratios)
+               + ["reps", "reproduce"])
     rows = []
-    for b in benches:
+    for i, b in enumerate(benches):
         command = run.reproduce(b)
         rows.append([anchor(run, b), b.name.subject]
                     + [str(b.name.axis(k, "–")) for k in axis_keys]
                     + [median_span(b, c) for c in counters]
+                    + [fmt_ratio(values[i]) for values in ratios.values()]
                     + [str(len(b.reps)), md_code(command) if command else "*not recorded*"])
     return md_table(headers, rows)
 

@@ -124,6 +124,16 @@ class FixtureReport(unittest.TestCase):
         self.assertIn("lost 0.20 %", why)
         self.assertNotIn("disruptor-gated:", why)  # not in the fixture: no claim about it
 
+    def test_detailed_rows_carry_their_ratio_to_the_limit(self):
+        details = section(self.text, "Detailed results")
+        latency = details[details.index("### ring / latency"):]
+        row = next(line for line in latency.splitlines() if "| seqlock |" in line)
+        self.assertIn("| 1.22× |", row)  # p50 61.0 ns over the 50.0 ns ping-pong
+        write_only = details[details.index("### ring / write_only"):]
+        row = next(line for line in write_only.splitlines()
+                   if "| seqlock | 64 |" in line)
+        self.assertIn("| 0.13× |", row)  # 2.56 GB/s over memcpy's 20 GB/s at 64 B
+
     def test_aggregates_are_ignored(self):
         self.assertNotIn("9,999", self.text)
         self.assertNotIn("9999", self.text)
