@@ -1273,7 +1273,7 @@ def _log2_ticks(ax, values):
 
 
 def _plot_scaling(run: Run, plt, scenario: str, counter: str, ylabel: str, title: str,
-                  scale: float = 1.0):
+                  scale: float = 1.0, log: bool = False):
     grid = scaling_grid(run, scenario, counter)
     if not any(len(pts) > 1 for by_w in grid.values() for pts in by_w.values()):
         return None
@@ -1286,6 +1286,8 @@ def _plot_scaling(run: Run, plt, scenario: str, counter: str, ylabel: str, title
             ax.plot([r for r, _ in points], [b.median(counter) / scale for _, b in points],
                     marker="o", label=f"{w} writer{'s' if w != 1 else ''}")
         ax.set_title(v, fontsize=10)
+        if log:
+            ax.set_yscale("log")
         _log2_ticks(ax, {r for points in by_w.values() for r, _ in points})
         ax.set_xlabel("readers")
         ax.legend(fontsize=7)
@@ -1304,8 +1306,9 @@ def plot_scaling_delivered(run: Run, plt):
 
 
 def plot_scaling_p99(run: Run, plt):
-    return _plot_scaling(run, plt, "latency", "p99_ns", "one-way p99 (ns)",
-                         "One-way latency p99 against readers")
+    # Latency spans orders of magnitude once readers outnumber cores.
+    return _plot_scaling(run, plt, "latency", "p99_ns", "one-way p99 (ns, log)",
+                         "One-way latency p99 against readers", log=True)
 
 
 PLOTS = {  # name -> (caption, function)
