@@ -1,0 +1,84 @@
+// libFuzzer target: untrusted bytes through check_header, the way attach()
+// meets a segment it did not create, then, for a header that passes, the walk
+// an attacher makes over the region it claims. Any read outside the input is
+// an AddressSanitizer report; a broken invariant is an abort: both fail the run.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+
+#include "absl/status/status.h"
+#include "ringlab/shm/layout.hpp"
+#include "seed_specs.hpp"
+
+namespace {
+
+using ringlab::shm::LayoutHeader;
+using ringlab::shm::SegmentSpec;
+
+void require(bool condition, const char* invariant) {
+  if (!condition) {
+    std::fprintf(stderr, "fuzz_attach: broken invariant: %s\n", invariant);
+    std::abort();
+  }
+}
+
+// Either accepted, or refused with one of the two documented codes and a message.
+void require_well_formed(const absl::Status& s) {
+  if (s.ok()) return;
+  require(s.code() == absl::StatusCode::kFailedPrecondition ||
+              s.code() == absl::StatusCode::kInvalidArgument,
+          "an error is FailedPrecondition or InvalidArgument");
+  require(!s.message().empty(), "an error has a message");
+}
+
+// Touches the first and last byte of every slot, for counters 0..capacity-1 and
+// the same counters a lap and 2^40 counters on, at the address an attacher
+// computes: the storages keep their slots at the end of the region.
+void walk_slots(std::span<const std::byte> object, const LayoutHeader& h) {
+  require(h.region_offset + h.region_bytes == object.size(), "the region ends the object");
+  const std::uint64_t slots_bytes = h.capacity * h.slot_stride;
+  require(slots_bytes <= h.region_bytes, "the slots fit the region");
+  const std::uint64_t slots_begin = h.region_offset + h.region_bytes - slots_bytes;
+  const std::uint64_t mask = h.capacity - 1;
+  std::byte seen{};
+  for (std::uint64_t counter = 0; counter < h.capacity; ++counter) {
+    for (std::uint64_t lap : {std::uint64_t{0}, h.capacity, std::uint64_t{1} << 40}) {
+      const std::uint64_t slot = slots_begin + ((counter + lap) & mask) * h.slot_stride;
+      require(slot >= h.region_offset && slot + h.slot_stride <= object.size(),
+              "every slot lies in the region");
+      seen ^= object[slot] ^ object[slot + h.slot_stride - 1];
+    }
+  }
+  volatile std::byte sink = seen;  // keep the loads
+  (void)sink;
+}
+
+// check_header against `expected`; on success, the header must claim exactly
+// `expected`, and its region is walked.
+void check_and_walk(std::span<const std::byte> object, const SegmentSpec& expected) {
+  const absl::Status s = ringlab::shm::check_header(object, expected, object.size());
+  require_well_formed(s);
+  if (!s.ok()) return;
+  LayoutHeader h;
+  std::memcpy(&h, object.data(), sizeof h);
+  require(ringlab::shm::spec_of(h) == expected, "an accepted header claims the expected spec");
+  walk_slots(object, h);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::byte> object(reinterpret_cast<const std::byte*>(data), size);
+  check_and_walk(object, ringlab::shm::fuzz::fixed_spec());
+  // Expecting what the header itself claims reaches past the comparisons,
+  // into the placement checks, for any self-consistent input.
+  if (size >= sizeof(LayoutHeader)) {
+    LayoutHeader claimed;
+    std::memcpy(&claimed, data, sizeof claimed);
+    check_and_walk(object, ringlab::shm::spec_of(claimed));
+  }
+  return 0;
+}
