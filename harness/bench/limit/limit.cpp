@@ -71,11 +71,9 @@ std::uint64_t round_trip(Line& line, std::uint64_t value) {
 
 void run_pingpong(benchmark::State& state, bool pin) {
   const auto line = std::make_unique<Line>();
-  Crew crew;
-  crew.spawn(kResponderRole, [&line, pin](std::size_t role, const Crew&) {
-    pin_current_thread(role, pin);
-    respond_until_quit(*line);
-  });
+  Crew crew(pin);
+  crew.spawn(kResponderRole, [&line](std::size_t, const Crew&) { respond_until_quit(*line); },
+             kResponderRole);
 
   pin_current_thread(kInitiatorRole, pin);
   crew.start();

@@ -179,9 +179,8 @@ void run_transfer(benchmark::State& state, bool pin) {
   Peer& peer = holder->peer;
   TransferTally tally;  // written by the reader before it ends, read after join
 
-  Crew crew;
-  crew.spawn(kReaderRole, [&peer, &tally, pin](std::size_t role, const Crew& self) {
-    pin_current_thread(role, pin);
+  Crew crew(pin);
+  crew.spawn(kReaderRole, [&peer, &tally](std::size_t, const Crew& self) {
     Frame frame{};
     std::uint64_t received = 0;
     std::uint64_t out_of_order = 0;
@@ -203,7 +202,7 @@ void run_transfer(benchmark::State& state, bool pin) {
       spin_pause();
     }
     tally = {received, out_of_order, std::chrono::steady_clock::now()};
-  });
+  }, kReaderRole);
 
   pin_current_thread(kWriterRole, pin);
   Frame frame{};
@@ -249,9 +248,8 @@ void run_latency(benchmark::State& state, bool pin) {
   Ack ack;
   LatencyHistogram histogram;  // the reader's, copied out before it ends
 
-  Crew crew;
-  crew.spawn(kReaderRole, [&](std::size_t role, const Crew& self) {
-    pin_current_thread(role, pin);
+  Crew crew(pin);
+  crew.spawn(kReaderRole, [&](std::size_t, const Crew& self) {
     // On the reader's own stack, so recording touches no line the writer uses.
     LatencyHistogram mine;
     Frame frame{};
@@ -268,7 +266,7 @@ void run_latency(benchmark::State& state, bool pin) {
       }
     }
     histogram = mine;
-  });
+  }, kReaderRole);
 
   pin_current_thread(kWriterRole, pin);
   Frame frame{};

@@ -46,13 +46,15 @@ inline constexpr std::memory_order kAckStore = std::memory_order_release;
 // (A2) acquire: pairs with (A1).
 inline constexpr std::memory_order kAckLoad = std::memory_order_acquire;
 
-struct alignas(64) Ack {
+struct alignas(128) Ack {
   std::atomic<std::uint64_t> sequence{0};
 };
 
-struct alignas(64) ReaderLatency {
+struct alignas(128) ReaderLatency {
   LatencyHistogram histogram;
   ReaderTally tally;
+  // Receipts stamped before their send: the cores' clocks disagree (recorded as 0).
+  std::uint64_t backwards = 0;
 };
 
 // W writers and R readers exchanging stamped frames, one outstanding frame per
@@ -71,19 +73,17 @@ class StampedExchange {
         sent_(writers),
         payload_(payload),
         ack_timeout_(ack_timeout),
-        roles_(ring) {
+        roles_(ring, pin) {
     cursors_.reserve(readers);
     for (std::size_t r = 0; r < readers; ++r) cursors_.emplace_back(ring);
     for (std::size_t w = 1; w < writers; ++w) {
-      roles_.add_writer(w, [this, pin](std::size_t index, const Crew& crew) {
-        pin_current_thread(index, pin);
+      roles_.add_writer(w, w, [this](std::size_t index, const Crew& crew) {
         std::vector<std::byte> frame(payload_);
         while (!crew.stopping()) round(index, frame);
       });
     }
     for (std::size_t r = 0; r < readers; ++r) {
-      roles_.add_reader(r, [this, pin](std::size_t index, const Crew& crew) {
-        pin_current_thread(writers_ + index, pin);
+      roles_.add_reader(r, writers + r, [this](std::size_t index, const Crew& crew) {
         read_until_stopped(index, crew);
       });
     }
@@ -103,9 +103,10 @@ class StampedExchange {
     const auto deadline = WallClock::now() + ack_timeout_;
     for (std::size_t r = 0; r < readers_; ++r) {
       std::atomic<std::uint64_t>& ack = acks_[w * readers_ + r].sequence;
-      while (ack.load(kAckLoad) < stamp.sequence) {  // (A2)
+      // The clock is read now and then only: a read costs more than a pause.
+      for (unsigned spins = 1; ack.load(kAckLoad) < stamp.sequence; ++spins) {  // (A2)
         StdSync::spin_pause();
-        if (WallClock::now() > deadline) {
+        if (spins % 256 == 0 && WallClock::now() > deadline) {
           ++sent.timeouts;
           return;
         }
@@ -137,6 +138,11 @@ class StampedExchange {
     for (const auto& s : sent_) n += s.sequence;
     return n;
   }
+  std::uint64_t backwards() const {
+    std::uint64_t n = 0;
+    for (const auto& l : latencies_) n += l.backwards;
+    return n;
+  }
   std::uint64_t timeouts() const {
     std::uint64_t n = 0;
     for (const auto& s : sent_) n += s.timeouts;
@@ -144,7 +150,7 @@ class StampedExchange {
   }
 
  private:
-  struct alignas(64) Sent {
+  struct alignas(128) Sent {
     std::uint64_t sequence = 0;
     std::uint64_t timeouts = 0;
   };
@@ -156,14 +162,11 @@ class StampedExchange {
       const std::uint64_t now = StampClock::get().now();
       Stamp stamp;
       std::memcpy(&stamp, frame.payload().data(), sizeof stamp);
+      mine.backwards += now < stamp.ticks ? 1 : 0;
       mine.histogram.record(StampClock::get().elapsed_ns(stamp.ticks, now));
       acks_[stamp.writer * readers_ + r].sequence.store(stamp.sequence, kAckStore);  // (A1)
     };
-    while (!crew.stopping()) {
-      const PollStats stats = reader.poll(on_frame);
-      mine.tally.add(stats);
-      if (stats.to == stats.from) reader.idle();
-    }
+    reader.read_until_stopped(crew, mine.tally, on_frame);
   }
 
   RingT& ring_;
@@ -182,7 +185,8 @@ template <class RingT>
 void latency(benchmark::State& state, typename RingT::StorageOptions options,
              std::size_t writers, std::size_t readers, std::size_t payload,
              std::size_t capacity, bool pin, std::chrono::milliseconds ack_timeout) {
-  auto ring = make_ring<RingT>(capacity, payload, options);
+  auto ring = make_ring<RingT>(state, capacity, payload, options);
+  if (!ring) return;
   pin_current_thread(0, pin);
   StampedExchange<RingT> exchange(*ring, writers, readers, payload, pin, ack_timeout);
   std::vector<std::byte> frame = exchange.frame();
@@ -195,35 +199,34 @@ void latency(benchmark::State& state, typename RingT::StorageOptions options,
   report_flow(state, seconds, exchange.written(), exchange.totals(), payload);
   report_latency(state, exchange.merged());
   state.counters["ack_timeouts"] = static_cast<double>(exchange.timeouts());
+  state.counters["backwards_stamps"] = static_cast<double>(exchange.backwards());
 }
 
 template <class RingT>
 void stalled(benchmark::State& state, typename RingT::StorageOptions options, int stall,
              std::size_t payload, std::size_t capacity, bool pin) {
-  auto ring = make_ring<RingT>(capacity, payload, options);
+  auto ring = make_ring<RingT>(state, capacity, payload, options);
+  if (!ring) return;
+  // A preempted reader needs its hog on its own CPU: stall 2 always pins.
+  pin = pin || stall > 1;
   std::vector<std::byte> bytes(payload, std::byte{0x5A});
   std::vector<CursorReader<RingT>> reader;
   if (stall > 0) reader.emplace_back(*ring);
   ReaderTally tally;
-  Crew crew;
+  Crew crew(pin);
+  constexpr std::size_t kReaderCpu = 1;
   if (stall > 0) {
-    crew.spawn(1, [&, pin](std::size_t role, const Crew& c) {
-      pin_current_thread(role, pin);
+    crew.spawn(0, [&](std::size_t, const Crew& c) {
       const auto on_frame = [](const FrameBuffer& f) { benchmark::DoNotOptimize(&f); };
-      while (!c.stopping()) {
-        const PollStats stats = reader.front().poll(on_frame);
-        tally.add(stats);
-        if (stats.to == stats.from) reader.front().idle();
-      }
-    });
+      reader.front().read_until_stopped(c, tally, on_frame);
+    }, kReaderCpu);
   }
   if (stall > 1) {
     // The hog: same CPU as the reader, so the scheduler preempts the reader.
-    crew.spawn(1, [pin](std::size_t role, const Crew& c) {
-      pin_current_thread(role, pin);
+    crew.spawn(1, [](std::size_t, const Crew& c) {
       std::uint64_t spins = 0;
       while (!c.stopping()) benchmark::DoNotOptimize(++spins);
-    });
+    }, kReaderCpu);
   }
   pin_current_thread(0, pin);
   LatencyHistogram writes;
@@ -232,7 +235,7 @@ void stalled(benchmark::State& state, typename RingT::StorageOptions options, in
   const auto began = WallClock::now();
   for (auto _ : state) {
     const std::uint64_t t0 = clock.now();
-    write_frame(*ring, NodeId(0), bytes);
+    write_frame(*ring, NodeId(0), bytes, &kNeverStop);
     writes.record(clock.elapsed_ns(t0, clock.now()));
   }
   const double seconds = std::chrono::duration<double>(WallClock::now() - began).count();

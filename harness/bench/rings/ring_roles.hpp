@@ -3,6 +3,8 @@
 // poll_into, the library's own hot path, and never allocate.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -57,13 +59,23 @@ bool is_gated(RingT& ring) {
 
 inline constexpr std::uint8_t kBenchKind = 1;
 
+// The ring of a benchmark, or nullptr after telling Google Benchmark why not
+// (the run is then reported as an error, and the rest of the binary goes on).
 template <class RingT>
-std::unique_ptr<RingT> make_ring(std::size_t capacity, std::size_t payload,
+std::unique_ptr<RingT> make_ring(benchmark::State& state, std::size_t capacity,
+                                 std::size_t payload,
                                  const typename RingT::StorageOptions& options) {
   auto ring = RingT::create(kBenchKind, RingSpec{capacity, payload}, RingOptions{}, options);
-  if (!ring.ok()) throw std::runtime_error(std::string(ring.status().message()));
+  if (!ring.ok()) {
+    state.SkipWithError(std::string(ring.status().message()).c_str());
+    return nullptr;
+  }
   return *std::move(ring);
 }
+
+// For a writer that must never give up: gated rings then wait by spinning on
+// try_write with a pause, as the peers' writers spin on a full queue.
+inline const std::atomic<bool> kNeverStop{false};
 
 // One write. Gated rings may refuse while full; a writer that must be able to
 // stop (stop != nullptr) retries with try_write until it is told to stop.
@@ -83,12 +95,30 @@ bool write_frame(RingT& ring, NodeId node, std::span<const std::byte> payload,
   return ring.write(node, 0, 0, payload).ok();
 }
 
+// A reader's counts, on their own lines: read by the timing thread only after
+// the reader has joined.
+struct alignas(128) ReaderTally {
+  std::uint64_t received = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t retries = 0;
+
+  void add(const PollStats& stats) {
+    received += stats.delivered;
+    lost += stats.loss.total();
+    retries += stats.stopped_at_pending ? 1 : 0;
+  }
+};
+
 // A reader's cursor: plain for every variant, registered with the sequencer
-// (GatedReader) where the ring is gated, so that writers wait for it.
+// (GatedReader) where the ring is gated, so that writers wait for it. Its own
+// lines (128 bytes: the adjacent-line prefetcher pairs lines), since poll
+// writes the cursor and the frame header on every frame.
 template <class RingT>
-class CursorReader {
+class alignas(128) CursorReader {
  public:
-  explicit CursorReader(RingT& ring) : ring_(&ring), buffer_(ring.make_buffer()) {
+  // The buffer is padded so that two readers' buffers never share a line.
+  explicit CursorReader(RingT& ring)
+      : ring_(&ring), buffer_(ring.payload_capacity() + kBufferPadding) {
     if constexpr (kHasBarrier<RingT>) {
       if (is_gated(ring)) {
         auto reader = GatedReader<RingT>::attach(ring);
@@ -98,6 +128,7 @@ class CursorReader {
     }
     cursor_ = RingCursor::from_counter(ring.head());
   }
+  CursorReader(CursorReader&&) noexcept = default;
 
   // Polls to head; on_frame(const FrameBuffer&) per frame.
   template <class OnFrame>
@@ -106,6 +137,19 @@ class CursorReader {
       if (gated_) return gated_->poll(buffer_, on_frame);
     }
     return poll_into(*ring_, cursor_, buffer_, on_frame);
+  }
+
+  // Polls until the crew stops, waiting the variant's way between polls, then
+  // once more, after the writers have stopped: every frame written is counted,
+  // received or lost.
+  template <class OnFrame>
+  void read_until_stopped(const Crew& crew, ReaderTally& tally, OnFrame&& on_frame) {
+    while (!crew.stopping()) {
+      const PollStats stats = poll(on_frame);
+      tally.add(stats);
+      if (stats.to == stats.from) idle();
+    }
+    tally.add(poll(on_frame));
   }
 
   // Nothing new: the variant's own way to wait (the barrier's strategy), or a
@@ -121,6 +165,7 @@ class CursorReader {
   }
 
  private:
+  static constexpr std::size_t kBufferPadding = 128;
   RingT* ring_;
   FrameBuffer buffer_;
   RingCursor cursor_;
@@ -129,19 +174,6 @@ class CursorReader {
       gated_;
 };
 
-// A reader's counts, on its own cache line: read by the timing thread only
-// after the reader has joined.
-struct alignas(64) ReaderTally {
-  std::uint64_t received = 0;
-  std::uint64_t lost = 0;
-  std::uint64_t retries = 0;
-
-  void add(const PollStats& stats) {
-    received += stats.delivered;
-    lost += stats.loss.total();
-    retries += stats.stopped_at_pending ? 1 : 0;
-  }
-};
 
 // The writer and reader threads of a scenario around the benchmark's own
 // thread. Readers start first and stop last, after the barrier's alert, so a
@@ -150,15 +182,16 @@ struct alignas(64) ReaderTally {
 template <class RingT>
 class RingRoles {
  public:
-  explicit RingRoles(RingT& ring) : ring_(ring) {}
+  RingRoles(RingT& ring, bool pin) : ring_(ring), writers_(pin), readers_(pin) {}
 
-  template <class Body>  // Body(std::size_t index, const Crew&)
-  void add_writer(std::size_t index, Body body) {
-    writers_.spawn(index, std::move(body));
+  // Body(std::size_t index, const Crew&), on the cpu_role-th CPU when pinning.
+  template <class Body>
+  void add_writer(std::size_t index, std::size_t cpu_role, Body body) {
+    writers_.spawn(index, std::move(body), cpu_role);
   }
   template <class Body>
-  void add_reader(std::size_t index, Body body) {
-    readers_.spawn(index, std::move(body));
+  void add_reader(std::size_t index, std::size_t cpu_role, Body body) {
+    readers_.spawn(index, std::move(body), cpu_role);
   }
 
   void start() {

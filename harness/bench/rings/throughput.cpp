@@ -38,12 +38,11 @@ class Broadcast {
  public:
   Broadcast(RingT& ring, std::size_t writers, std::size_t readers, std::size_t payload, bool pin)
       : ring_(ring), payload_(payload_of(payload)), tallies_(readers), written_(writers),
-        roles_(ring) {
+        roles_(ring, pin) {
     cursors_.reserve(readers);
     for (std::size_t r = 0; r < readers; ++r) cursors_.emplace_back(ring);
     for (std::size_t w = 1; w < writers; ++w) {
-      roles_.add_writer(w, [this, pin](std::size_t index, const Crew& crew) {
-        pin_current_thread(index, pin);
+      roles_.add_writer(w, w, [this](std::size_t index, const Crew& crew) {
         std::uint64_t n = 0;
         while (!crew.stopping()) {
           if (write_frame(ring_, NodeId(static_cast<std::uint16_t>(index)), payload_,
@@ -55,16 +54,9 @@ class Broadcast {
       });
     }
     for (std::size_t r = 0; r < readers; ++r) {
-      roles_.add_reader(r, [this, writers, pin](std::size_t index, const Crew& crew) {
-        pin_current_thread(writers + index, pin);
-        ReaderTally& tally = tallies_[index];
-        CursorReader<RingT>& reader = cursors_[index];
+      roles_.add_reader(r, writers + r, [this](std::size_t index, const Crew& crew) {
         const auto on_frame = [](const FrameBuffer& frame) { benchmark::DoNotOptimize(&frame); };
-        while (!crew.stopping()) {
-          const PollStats stats = reader.poll(on_frame);
-          tally.add(stats);
-          if (stats.to == stats.from) reader.idle();
-        }
+        cursors_[index].read_until_stopped(crew, tallies_[index], on_frame);
       });
     }
   }
@@ -93,7 +85,7 @@ class Broadcast {
   std::span<const std::byte> payload() const { return payload_; }
 
  private:
-  struct alignas(64) WriterCount {
+  struct alignas(128) WriterCount {
     std::uint64_t count = 0;
   };
   RingT& ring_;
@@ -108,12 +100,13 @@ template <class RingT>
 void broadcast(benchmark::State& state, typename RingT::StorageOptions options,
                std::size_t writers, std::size_t readers, std::size_t payload,
                std::size_t capacity, bool pin) {
-  auto ring = make_ring<RingT>(capacity, payload, options);
+  auto ring = make_ring<RingT>(state, capacity, payload, options);
+  if (!ring) return;
   pin_current_thread(0, pin);
   Broadcast<RingT> roles(*ring, writers, readers, payload, pin);
   roles.start();
   const auto began = WallClock::now();
-  for (auto _ : state) write_frame(*ring, NodeId(0), roles.payload());
+  for (auto _ : state) write_frame(*ring, NodeId(0), roles.payload(), &kNeverStop);
   const double seconds = seconds_since(began);
   const std::uint64_t written = state.iterations() + roles.stop();
   unpin_current_thread();
@@ -123,7 +116,8 @@ void broadcast(benchmark::State& state, typename RingT::StorageOptions options,
 template <class RingT>
 void read_only(benchmark::State& state, typename RingT::StorageOptions options,
                std::size_t readers, std::size_t payload, std::size_t capacity, bool pin) {
-  auto ring = make_ring<RingT>(capacity, payload, options);
+  auto ring = make_ring<RingT>(state, capacity, payload, options);
+  if (!ring) return;
   const auto bytes = payload_of(payload);
   for (std::size_t i = 0; i < capacity; ++i) write_frame(*ring, NodeId(0), bytes);
   const std::uint64_t mask = capacity - 1;
@@ -133,15 +127,14 @@ void read_only(benchmark::State& state, typename RingT::StorageOptions options,
     benchmark::DoNotOptimize(s);
   };
   std::vector<ReaderTally> tallies(readers);
-  Crew crew;
+  Crew crew(pin);
   for (std::size_t r = 1; r < readers; ++r) {
-    crew.spawn(r, [&, pin](std::size_t index, const Crew& c) {
-      pin_current_thread(index, pin);
+    crew.spawn(r, [&](std::size_t index, const Crew& c) {
       FrameBuffer buffer = ring->make_buffer();
       std::uint64_t step = index * 7919;
       while (!c.stopping()) walk(buffer, step++);
       tallies[index].received = step - index * 7919;
-    });
+    }, r);
   }
   pin_current_thread(0, pin);
   FrameBuffer buffer = ring->make_buffer();

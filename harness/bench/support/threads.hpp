@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -49,11 +50,19 @@ inline void unpin_current_thread() {
 // Threads that wait at a start line until the timing thread releases them, and
 // run until it raises stop. Their memory orders do not matter to what is
 // measured; acquire/release keeps the tallies they publish visible at join.
+// A thread takes its CPU before it reports ready: one created by a thread
+// already pinned would otherwise start on its creator's CPU and, behind a
+// creator that never yields, not run at all until the scheduler preempts it.
 class Crew {
  public:
-  template <class Body>  // Body(std::size_t index, const Crew&)
-  void spawn(std::size_t index, Body body) {
-    threads_.emplace_back([this, index, body]() mutable {
+  explicit Crew(bool pin = false) : pin_(pin) {}
+
+  // Body(std::size_t index, const Crew&); the thread runs on the cpu_role-th
+  // allowed CPU when the crew pins and a role is given.
+  template <class Body>
+  void spawn(std::size_t index, Body body, std::optional<std::size_t> cpu_role = std::nullopt) {
+    threads_.emplace_back([this, index, body, cpu_role]() mutable {
+      if (cpu_role) pin_current_thread(*cpu_role, pin_);
       ready_.fetch_add(1, std::memory_order_acq_rel);
       while (!go_.load(std::memory_order_acquire)) std::this_thread::yield();
       body(index, *this);
@@ -79,6 +88,7 @@ class Crew {
   }
 
  private:
+  const bool pin_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> ready_{0};
   std::atomic<bool> go_{false};
