@@ -146,6 +146,8 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("ringlab_allowed_cpus", std::to_string(allowed_cpus().size()));
   benchmark::AddCustomContext("ringlab_stamp_clock", std::string(clock.source()));
   benchmark::AddCustomContext("ringlab_stamp_cost_ns", std::to_string(clock.stamp_cost_ns()));
+  benchmark::AddCustomContext("ringlab_stamp_resolution_ns",
+                              std::to_string(clock.resolution_ns()));
   benchmark::AddCustomContext("ringlab_compiler", __VERSION__);
 
   register_ring_benchmarks(config);

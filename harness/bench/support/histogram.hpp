@@ -1,7 +1,8 @@
 // LatencyHistogram: log-linear buckets over nanoseconds, fixed size, so a
 // thread records without allocating; one per thread, merged after the run.
-// Values below 2^kSubBits ns are exact; above, each power of two is cut into
-// 2^(kSubBits-1) buckets, so a percentile is within 1/64 (1.6%) of the truth.
+// Values below 2^kSubBits ns have a bucket each (as exact as the clock: see
+// StampClock::resolution_ns); above, each power of two is cut into
+// 2^(kSubBits-1) buckets, so a percentile is within 1/64 (1.6%) of the value.
 // (Debian packages no C/C++ HdrHistogram; this is the same idea, smaller.)
 #pragma once
 

@@ -5,6 +5,7 @@
 // knows what a nanosecond here means.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -22,7 +23,7 @@ namespace ringlab::bench {
 
 class StampClock {
  public:
-  // Calibrated once per process (about 50 ms).
+  // Calibrated once per process (about 20 ms).
   static const StampClock& get() {
     static const StampClock clock;
     return clock;
@@ -50,6 +51,8 @@ class StampClock {
   std::string_view source() const { return use_tsc_ ? "tsc" : "steady_clock"; }
   double ns_per_tick() const { return ns_per_tick_; }
   double stamp_cost_ns() const { return stamp_cost_ns_; }
+  // The smallest step between two stamps read back to back: no figure is finer.
+  double resolution_ns() const { return resolution_ns_; }
 
  private:
   StampClock() {
@@ -59,7 +62,7 @@ class StampClock {
     if (use_tsc_) {
       const auto t0 = std::chrono::steady_clock::now();
       const std::uint64_t c0 = now();
-      while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(50)) {
+      while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(20)) {
       }
       const std::uint64_t c1 = now();
       const auto t1 = std::chrono::steady_clock::now();
@@ -72,6 +75,14 @@ class StampClock {
     for (int i = 0; i < kStamps; ++i) sink += now();
     stamp_cost_ns_ = static_cast<double>(to_ns(now() - begin)) / kStamps;
     sink_ = sink;
+    std::uint64_t finest = ~std::uint64_t{0};
+    for (int i = 0; i < 1000; ++i) {
+      const std::uint64_t a = now();
+      std::uint64_t b = now();
+      while (b == a) b = now();
+      finest = std::min(finest, b - a);
+    }
+    resolution_ns_ = static_cast<double>(finest) * ns_per_tick_;
   }
 
   static std::uint64_t steady_ns() {
@@ -94,6 +105,7 @@ class StampClock {
   bool use_tsc_ = false;
   double ns_per_tick_ = 1.0;
   double stamp_cost_ns_ = 0.0;
+  double resolution_ns_ = 0.0;
   std::uint64_t sink_ = 0;
 };
 
