@@ -4,9 +4,11 @@ directory: bench.json (Google Benchmark's JSON, every repetition of every
 benchmark) and context.json (the machine, the build, the measured ping-pong
 limit, and the command that reproduces each benchmark).
 
-Each benchmark runs in its own process, one after another, so the runner can
-show progress with an ETA and a benchmark that fails or hangs costs only
-itself. The cache-line ping-pong (the machine's limit) runs first.
+Repetitions run in rounds: each round runs every benchmark once, each in its
+own process, the cache-line ping-pong (the machine's limit) first. So the
+runner can show progress with an ETA, a benchmark that fails or hangs costs
+only itself, and slow drifts of a shared machine fall on every benchmark
+alike rather than on one benchmark's repetitions.
 """
 import argparse
 import datetime as dt
@@ -169,6 +171,42 @@ def run_one(args, name, repetitions, scratch):
     return data, None
 
 
+def run_rounds(args, names, repetitions, scratch):
+    """Runs every benchmark once per round, `repetitions` rounds, each run in its
+    own process. Interleaved so that the machine's slow drifts (a noisy
+    neighbour, frequency, heat) spread over every benchmark alike instead of
+    lining up with one benchmark's repetitions: the U test in the report takes
+    repetitions for independent samples. A benchmark that fails once is
+    dropped from later rounds and from the results, and named in failures.
+    Returns (the first run's Google Benchmark context, rows, failures)."""
+    progress = Progress(len(names) * repetitions)
+    context, rows, failures = None, [], {}
+    done = 0
+    for round_index in range(repetitions):
+        for name in names:
+            if name in failures:
+                done += 1
+                continue
+            progress.show(done, f"round {round_index + 1}/{repetitions}  {name}")
+            data, error = run_one(args, name, 1, scratch)
+            done += 1
+            if error:
+                failures[name] = f"round {round_index + 1}: {error}"
+                if progress.tty:
+                    sys.stderr.write("\n")
+                print(f"ringlab bench: {name}: {failures[name]}", file=sys.stderr)
+                continue
+            context = context or data["context"]
+            for row in data["benchmarks"]:
+                row["repetitions"] = repetitions
+                row["repetition_index"] = round_index
+                rows.append(row)
+    progress.show(done, "done")
+    progress.finish()
+    rows = [r for r in rows if r.get("run_name", r.get("name")) not in failures]
+    return context, rows, failures
+
+
 def cpu_model():
     try:
         for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
@@ -234,27 +272,12 @@ def main(argv):
 
     print(f"ringlab bench: {len(names)} benchmarks x {repetitions} repetitions, "
           f"configuration {args.config}, into {run_dir}", file=sys.stderr)
-    progress = Progress(len(names))
-    merged, failures, reproduce = None, {}, {}
-    for i, name in enumerate(names):
-        progress.show(i, name)
-        data, error = run_one(args, name, repetitions, scratch)
-        reproduce[name] = reproduce_command(args, name, repetitions)
-        if error:
-            failures[name] = error
-            if progress.tty:
-                sys.stderr.write("\n")
-            print(f"ringlab bench: {name}: {error}", file=sys.stderr)
-            continue
-        if merged is None:
-            merged = data
-        else:
-            merged["benchmarks"].extend(data["benchmarks"])
-    progress.show(len(names), "done")
-    progress.finish()
+    context, rows, failures = run_rounds(args, names, repetitions, scratch)
     for f in scratch.iterdir():
         f.unlink()
     scratch.rmdir()
+    merged = None if context is None else {"context": context, "benchmarks": rows}
+    reproduce = {name: reproduce_command(args, name, repetitions) for name in names}
     if merged is None:
         raise SweepError("every benchmark failed; see the messages above")
 
@@ -286,6 +309,9 @@ def main(argv):
         "stamp_clock": bctx.get("ringlab_stamp_clock"),
         "stamp_cost_ns": (float(bctx["ringlab_stamp_cost_ns"])
                           if "ringlab_stamp_cost_ns" in bctx else None),
+        "stamp_resolution_ns": (float(bctx["ringlab_stamp_resolution_ns"])
+                                if "ringlab_stamp_resolution_ns" in bctx else None),
+        "repetitions_in_rounds": True,
         "pingpong_one_way_ns": pingpong_one_way(merged["benchmarks"]),
         "failures": failures,
         "reproduce": reproduce,

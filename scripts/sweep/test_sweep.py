@@ -30,8 +30,12 @@ name = [n for n in names if re.search(flt, n)]
 assert len(name) == 1, (flt, name)
 if name[0].startswith("ring/"):
     sys.exit(3)
+import os
+calls = __file__ + ".calls"  # this process's place in the run: 40, 41, 42 ns ...
+n = int(open(calls).read()) if os.path.exists(calls) else 0
+open(calls, "w").write(str(n + 1))
 rows = [{"name": name[0], "run_name": name[0], "run_type": "iteration", "repetition_index": i,
-         "real_time": 100.0, "p50_ns": 40.0 + i} for i in range(reps)]
+         "real_time": 100.0, "p50_ns": 40.0 + n, "reps_asked": reps} for i in range(reps)]
 json.dump({"context": {"ringlab_stamp_clock": "tsc", "ringlab_stamp_cost_ns": "20.5",
                        "ringlab_pinned": "yes"}, "benchmarks": rows}, open(out, "w"))
 '''
@@ -101,7 +105,12 @@ class CommandLine(unittest.TestCase):
             run = pathlib.Path(tmp) / "t"
             context = json.loads((run / "context.json").read_text())
             bench_json = json.loads((run / "bench.json").read_text())
-            self.assertEqual(len(bench_json["benchmarks"]), 3)
+            rows = bench_json["benchmarks"]
+            self.assertEqual(len(rows), 3)
+            # One process per repetition, in rounds; rows say which round they are.
+            self.assertEqual([r["reps_asked"] for r in rows], [1, 1, 1])
+            self.assertEqual([r["repetition_index"] for r in rows], [0, 1, 2])
+            self.assertEqual({r["repetitions"] for r in rows}, {3})
             self.assertEqual(context["pingpong_one_way_ns"], 41.0)
             self.assertEqual(context["label"], "test box")
             self.assertEqual(context["stamp_cost_ns"], 20.5)
