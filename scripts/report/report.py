@@ -137,7 +137,13 @@ COUNTERS = {
     "max_ns": Counter("max", fmt_ns, "lower", "largest sample"),
     "samples": Counter("samples", fmt_count, None, "latency samples in the histogram"),
     "one_way_ns": Counter("one-way (mean)", fmt_ns, "lower",
-                          "cache-line ping-pong: mean round trip / 2"),
+                          "cache-line ping-pong: mean round trip / 2, unstamped"),
+    "ack_timeouts": Counter("ack timeouts", fmt_count, "lower",
+                            "latency rounds a writer gave up waiting for every reader's "
+                            "acknowledgement (50 ms; 200 ms oversubscribed)"),
+    "backwards_stamps": Counter("backwards stamps", fmt_count, "lower",
+                                "latency samples received before they were sent by the "
+                                "clocks (the cores' TSCs disagree); recorded as 0 ns"),
 }
 
 
@@ -569,6 +575,9 @@ def section_header(run: Run) -> list[str]:
     stamp = str(c.get("stamp_clock") or "unknown")
     if isinstance(stamp_cost, (int, float)) and math.isfinite(stamp_cost):
         stamp += f", {fmt_ns(stamp_cost)} per stamp"
+    resolution = c.get("stamp_resolution_ns")
+    if isinstance(resolution, (int, float)) and math.isfinite(resolution):
+        stamp += f", resolution {fmt_ns(resolution)}"
     seconds = c.get("seconds")
     when = f"{c.get('started', '?')} – {c.get('finished', '?')}"
     if isinstance(seconds, (int, float)):
@@ -582,7 +591,9 @@ def section_header(run: Run) -> list[str]:
             ["stamp clock", stamp],
             ["threads pinned", {True: "yes", False: "no"}.get(c.get("pinned"),
                                                               "not recorded")],
-            ["repetitions", str(c.get("repetitions") or "?")],
+            ["repetitions", str(c.get("repetitions") or "?")
+             + (" (in rounds: each round runs every benchmark once, one process each)"
+                if c.get("repetitions_in_rounds") else "")],
             ["when", when],
             ["sweep command", md_code(c["sweep_command"]) if c.get("sweep_command")
              else "not recorded"]]
@@ -684,8 +695,9 @@ def section_why(run: Run) -> list[str]:
             if b is not None:
                 parts.append(f"{b.name.subject} {figure(run, b, 'p50_ns')} = "
                              f"{fmt_ratio(ratio(b.median('p50_ns'), peer_p50))} the peer's")
-        stamp_text = (f" Every sample also carries two stamps of about {stamp:.0f} ns each "
-                      "(the ping-pong's p50 carries one per round trip)."
+        stamp_text = (f" Every sample also carries about one stamp's cost ({stamp:.0f} ns "
+                      "here: the end of the sender's and the start of the receiver's); "
+                      "the ping-pong's p50 carries half of one."
                       if isinstance(stamp, (int, float)) else "")
         lines += [
             "**One-way latency.** The ping-pong moves one cache line per one-way trip. A ring "
@@ -723,7 +735,7 @@ def section_why(run: Run) -> list[str]:
             text += (f"A reader that keeps up makes every write a cross-core exchange: "
                      f"disruptor-spin's writer takes {figure(run, alone, 'p50_ns')} per "
                      f"write alone and {figure(run, beside, 'p50_ns')} with one reader "
-                     "beside it. Each claim is a locked read-modify-write on head, which "
+                     "beside it (stamp to stamp, one stamp included). Each claim is a locked read-modify-write on head, which "
                      "the reader reads on every poll, and each frame's marker and body "
                      "lines are the ones the reader is reading; the queues' writer "
                      "publishes with a plain store that its store buffer absorbs, and "

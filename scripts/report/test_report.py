@@ -118,7 +118,7 @@ class FixtureReport(unittest.TestCase):
         stands = section(self.text, "Where ringlab stands")
         why = stands[stands.index("### Why"):]
         self.assertIn("**One-way latency.**", why)
-        self.assertIn("two stamps of about 7 ns", why)
+        self.assertIn("about one stamp's cost (7 ns", why)
         self.assertIn("61.0 ns", why)  # seqlock's p50, set against the best latency peer
         self.assertIn("**Transfer.**", why)
         self.assertIn("lost 0.20 %", why)
