@@ -77,6 +77,12 @@ std::unique_ptr<RingT> make_ring(benchmark::State& state, std::size_t capacity,
 // try_write with a pause, as the peers' writers spin on a full queue.
 inline const std::atomic<bool> kNeverStop{false};
 
+// (R1) relaxed store / (R2) relaxed load of a writer's stop flag: the flag only
+// ends a gated writer's retries, and nothing is read through it; the writers'
+// join orders everything else.
+inline constexpr std::memory_order kRaiseWritersStop = std::memory_order_relaxed;
+inline constexpr std::memory_order kCheckWritersStop = std::memory_order_relaxed;
+
 // One write. Gated rings may refuse while full; a writer that must be able to
 // stop (stop != nullptr) retries with try_write until it is told to stop.
 template <class RingT>
@@ -85,8 +91,7 @@ bool write_frame(RingT& ring, NodeId node, std::span<const std::byte> payload,
   if constexpr (kHasBarrier<RingT>) {
     if (stop != nullptr && is_gated(ring)) {
       while (!ring.try_write(node, 0, 0, payload).ok()) {
-        // relaxed: the flag only ends the retries; nothing is read through it.
-        if (stop->load(std::memory_order_relaxed)) return false;
+        if (stop->load(kCheckWritersStop)) return false;  // (R2)
         StdSync::spin_pause();
       }
       return true;
@@ -200,7 +205,7 @@ class RingRoles {
   }
 
   void stop() {
-    writers_stopping_.store(true, std::memory_order_relaxed);
+    writers_stopping_.store(true, kRaiseWritersStop);  // (R1)
     writers_.stop_and_join();
     if constexpr (kHasBarrier<RingT>) ring_.storage().barrier().alert();
     readers_.stop_and_join();

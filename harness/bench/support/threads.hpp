@@ -48,12 +48,25 @@ inline void unpin_current_thread() {
 }
 
 // Threads that wait at a start line until the timing thread releases them, and
-// run until it raises stop. Their memory orders do not matter to what is
-// measured; acquire/release keeps the tallies they publish visible at join.
+// run until it raises stop. Their memory orders, (C1)..(C6), order only the
+// harness's own set-up and shutdown, never what is measured.
 // A thread takes its CPU before it reports ready: one created by a thread
 // already pinned would otherwise start on its creator's CPU and, behind a
 // creator that never yields, not run at all until the scheduler preempts it.
 class Crew {
+  // (C1) acq_rel / (C2) acquire: a thread's arrival at the line; (C2) pairs
+  // with (C1), so start() returns only after every thread has pinned itself.
+  static constexpr std::memory_order kArrive = std::memory_order_acq_rel;
+  static constexpr std::memory_order kCountArrivals = std::memory_order_acquire;
+  // (C3) release: pairs with (C4); what the timing thread set up before
+  // start() is visible to every crew thread once it leaves the line.
+  static constexpr std::memory_order kGo = std::memory_order_release;
+  static constexpr std::memory_order kWaitForGo = std::memory_order_acquire;  // (C4)
+  // (C5) release: pairs with (C6); ends the crew's loops. Tallies are read
+  // after join, which orders them by itself.
+  static constexpr std::memory_order kStop = std::memory_order_release;
+  static constexpr std::memory_order kCheckStop = std::memory_order_acquire;  // (C6)
+
  public:
   explicit Crew(bool pin = false) : pin_(pin) {}
 
@@ -63,22 +76,22 @@ class Crew {
   void spawn(std::size_t index, Body body, std::optional<std::size_t> cpu_role = std::nullopt) {
     threads_.emplace_back([this, index, body, cpu_role]() mutable {
       if (cpu_role) pin_current_thread(*cpu_role, pin_);
-      ready_.fetch_add(1, std::memory_order_acq_rel);
-      while (!go_.load(std::memory_order_acquire)) std::this_thread::yield();
+      ready_.fetch_add(1, kArrive);                                  // (C1)
+      while (!go_.load(kWaitForGo)) std::this_thread::yield();      // (C4)
       body(index, *this);
     });
   }
 
   // Waits until every spawned thread stands at the line, then lets them go.
   void start() {
-    while (ready_.load(std::memory_order_acquire) != threads_.size()) std::this_thread::yield();
-    go_.store(true, std::memory_order_release);
+    while (ready_.load(kCountArrivals) != threads_.size()) std::this_thread::yield();  // (C2)
+    go_.store(true, kGo);                                                                // (C3)
   }
 
-  bool stopping() const { return stop_.load(std::memory_order_acquire); }
+  bool stopping() const { return stop_.load(kCheckStop); }  // (C6)
 
   void stop_and_join() {
-    stop_.store(true, std::memory_order_release);
+    stop_.store(true, kStop);  // (C5)
     for (auto& t : threads_) t.join();
     threads_.clear();
   }
