@@ -125,12 +125,7 @@ class StampedExchange {
   }
   ReaderTotals totals() const {
     ReaderTotals totals;
-    totals.readers = readers_;
-    for (const auto& l : latencies_) {
-      totals.received += l.tally.received;
-      totals.lost += l.tally.lost;
-      totals.retries += l.tally.retries;
-    }
+    for (const auto& l : latencies_) l.tally.add_to(totals);
     return totals;
   }
   std::uint64_t written() const {
@@ -243,10 +238,7 @@ void stalled(benchmark::State& state, typename RingT::StorageOptions options, in
   crew.stop_and_join();
   unpin_current_thread();
   ReaderTotals totals;
-  totals.readers = stall > 0 ? 1 : 0;
-  totals.received = tally.received;
-  totals.lost = tally.lost;
-  totals.retries = tally.retries;
+  if (stall > 0) tally.add_to(totals);
   report_flow(state, seconds, state.iterations(), totals, payload);
   report_latency(state, writes);
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ringlab/ringlab.hpp"
+#include "support/counters.hpp"
 #include "support/threads.hpp"
 
 namespace ringlab::bench {
@@ -111,6 +112,14 @@ struct alignas(128) ReaderTally {
     received += stats.delivered;
     lost += stats.loss.total();
     retries += stats.stopped_at_pending ? 1 : 0;
+  }
+
+  // One more reader in a scenario's totals.
+  void add_to(ReaderTotals& totals) const {
+    ++totals.readers;
+    totals.received += received;
+    totals.lost += lost;
+    totals.retries += retries;
   }
 };
 

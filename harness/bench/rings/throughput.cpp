@@ -73,12 +73,7 @@ class Broadcast {
 
   ReaderTotals totals() const {
     ReaderTotals totals;
-    totals.readers = tallies_.size();
-    for (const auto& t : tallies_) {
-      totals.received += t.received;
-      totals.lost += t.lost;
-      totals.retries += t.retries;
-    }
+    for (const auto& t : tallies_) t.add_to(totals);
     return totals;
   }
 
