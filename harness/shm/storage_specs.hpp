@@ -1,31 +1,25 @@
-// The SegmentSpec of a ring of each storage, from the storages' own layout
-// functions: what the Ring integration will pass, and what the tests and the
-// fuzz corpus use so that they see real strides and region sizes.
+// The SegmentSpec of a ring of each storage, from the library's own
+// shm::segment_spec: what the tests and the fuzz corpus use so that they see
+// real strides and region sizes.
 #pragma once
 
 #include <cstdint>
 
 #include "ringlab/ringlab.hpp"
-#include "ringlab/shm/layout.hpp"
+#include "ringlab/shm/shared_ring.hpp"
 
 namespace ringlab::shm::specs {
 
 inline SegmentSpec seqlock_spec(std::uint8_t kind, const RingSpec& ring) {
-  using S = SeqlockStorage<>;
-  return {kind,          StorageVariant::kSeqlock, OverflowMode::kOverwrite, ring.capacity,
-          ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
+  return SharedStorage<SeqlockStorage<>>::segment_spec(kind, ring, {});
 }
 
 inline SegmentSpec rwlock_spec(std::uint8_t kind, const RingSpec& ring) {
-  using S = RwlockStorage<>;
-  return {kind,          StorageVariant::kRwlock, OverflowMode::kOverwrite, ring.capacity,
-          ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
+  return SharedStorage<RwlockStorage<ProcessSharedSync>>::segment_spec(kind, ring, {});
 }
 
 inline SegmentSpec disruptor_spec(std::uint8_t kind, const RingSpec& ring, OverflowMode mode) {
-  using S = DisruptorStorage<>;
-  return {kind,          StorageVariant::kDisruptor, mode, ring.capacity,
-          ring.payload_capacity, S::body_stride(ring), S::region_bytes(ring)};
+  return SharedStorage<DisruptorStorage<>>::segment_spec(kind, ring, DisruptorOptions{mode});
 }
 
 }  // namespace ringlab::shm::specs

@@ -13,6 +13,7 @@
 #include <new>
 #include <optional>
 #include <span>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -68,12 +69,25 @@ class Ring {
                                                      RingOptions::kMaxFirstCounter));
     }
     try {
-      return std::unique_ptr<Ring>(new Ring(kind, spec, options, storage_options));
+      auto region = std::make_shared<detail::AlignedRegion>(Storage::region_bytes(spec));
+      std::byte* const bytes = region->data();
+      return std::unique_ptr<Ring>(new Ring(kind, spec, options, storage_options, bytes,
+                                            std::move(region)));
     } catch (const std::bad_alloc&) {
       return absl::ResourceExhaustedError(
           absl::StrCat("cannot allocate ", Storage::region_bytes(spec), " bytes for a ring of ",
                        to_string(spec)));
     }
+  }
+
+  // A ring over a region that Storage::initialise has prepared, possibly in
+  // another process (shared memory: see shm/shared_ring.hpp). The storage
+  // adopts the region's objects without touching them; `keeper` keeps the
+  // region mapped for as long as the ring lives. Counters start at 0.
+  static std::unique_ptr<Ring> adopt(std::uint8_t kind, const RingSpec& spec,
+                                     const StorageOptions& storage_options, std::byte* region,
+                                     std::shared_ptr<void> keeper) {
+    return std::unique_ptr<Ring>(new Ring(kind, spec, storage_options, region, std::move(keeper)));
   }
 
   Ring(const Ring&) = delete;
@@ -209,13 +223,22 @@ class Ring {
 
  private:
   Ring(std::uint8_t kind, const RingSpec& spec, const RingOptions& options,
-       const StorageOptions& storage_options)
+       const StorageOptions& storage_options, std::byte* region, std::shared_ptr<void> keeper)
       : kind_(kind),
         spec_(spec),
         storage_options_(storage_options),
         first_counter_(options.first_counter),
-        region_(Storage::region_bytes(spec)),
-        storage_(spec, region_.data(), options.first_counter, storage_options) {}
+        region_keeper_(std::move(keeper)),
+        storage_(spec, region, options.first_counter, storage_options) {}
+
+  Ring(std::uint8_t kind, const RingSpec& spec, const StorageOptions& storage_options,
+       std::byte* region, std::shared_ptr<void> keeper)
+      : kind_(kind),
+        spec_(spec),
+        storage_options_(storage_options),
+        first_counter_(0),
+        region_keeper_(std::move(keeper)),
+        storage_(detail::kAdoptRegion, spec, region, storage_options) {}
 
   absl::Status check_payload(std::size_t size) const {
     if (size > spec_.payload_capacity) {
@@ -237,7 +260,8 @@ class Ring {
   const RingSpec spec_;
   const StorageOptions storage_options_;
   std::uint64_t first_counter_;  // counters below it were never claimed
-  detail::AlignedRegion region_;
+  // Declared before storage_: the region outlives the objects in it.
+  std::shared_ptr<void> region_keeper_;
   Storage storage_;
 };
 

@@ -36,6 +36,14 @@ class AlignedRegion {
   std::unique_ptr<std::byte, Free> data_;
 };
 
+// Tag of the storage constructors that adopt a region whose objects another
+// storage (or another process, through shared memory) has already constructed:
+// they neither construct, reset nor destroy anything in it.
+struct AdoptRegion {
+  explicit AdoptRegion() = default;
+};
+inline constexpr AdoptRegion kAdoptRegion{};
+
 template <class T>
 T* construct_at_offset(std::byte* base, std::size_t offset) {
   return ::new (static_cast<void*>(base + offset)) T();

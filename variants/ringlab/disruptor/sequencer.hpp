@@ -47,21 +47,27 @@ class Sequencer {
   // alone on its cache line.
   static constexpr std::size_t region_bytes() { return (2 + kMaxGates) * detail::kCacheLine; }
 
+  // Constructs the region's words (reset() gives them their values).
+  static void initialise(std::byte* region) {
+    detail::construct_at_offset<Word>(region, 0);
+    detail::construct_at_offset<Word>(region, kGateCacheOffset);
+    for (std::size_t g = 0; g < kMaxGates; ++g) {
+      detail::construct_at_offset<Word>(region, gate_offset(g));
+    }
+  }
+  static void destroy(std::byte* region) {
+    detail::destroy_at_offset<Word>(region, 0);
+    detail::destroy_at_offset<Word>(region, kGateCacheOffset);
+    for (std::size_t g = 0; g < kMaxGates; ++g) {
+      detail::destroy_at_offset<Word>(region, gate_offset(g));
+    }
+  }
+
+  // Over words that initialise() has constructed; the owner destroys them.
   Sequencer(std::byte* region, std::uint64_t capacity, OverflowMode mode)
-      : region_(region), capacity_(capacity), mode_(mode) {
-    detail::construct_at_offset<Word>(region_, 0);
-    detail::construct_at_offset<Word>(region_, kGateCacheOffset);
-    for (std::size_t g = 0; g < kMaxGates; ++g) {
-      detail::construct_at_offset<Word>(region_, gate_offset(g));
-    }
-  }
-  ~Sequencer() {
-    detail::destroy_at_offset<Word>(region_, 0);
-    detail::destroy_at_offset<Word>(region_, kGateCacheOffset);
-    for (std::size_t g = 0; g < kMaxGates; ++g) {
-      detail::destroy_at_offset<Word>(region_, gate_offset(g));
-    }
-  }
+      : region_(region), capacity_(capacity), mode_(mode) {}
+  Sequencer(const Sequencer&) = delete;
+  Sequencer& operator=(const Sequencer&) = delete;
 
   OverflowMode mode() const { return mode_; }
 

@@ -22,6 +22,8 @@ template <class Sync = StdSync>
 class BusySpinWait {
  public:
   static constexpr std::string_view kName = "busy-spin";
+  // Waits by polling shared state only: works across processes.
+  static constexpr bool kCrossProcess = true;
 
   template <class Ready>
   bool wait_until(Ready&& ready, typename Sync::clock::time_point deadline) {
@@ -41,6 +43,7 @@ template <class Sync = StdSync>
 class YieldingWait {
  public:
   static constexpr std::string_view kName = "yielding";
+  static constexpr bool kCrossProcess = true;  // polls, as BusySpinWait
   static constexpr std::uint32_t kSpinsBeforeYield = 100;
 
   template <class Ready>
@@ -85,6 +88,8 @@ template <class Sync = StdSync, class Orders = BlockingWaitOrders>
 class BlockingWait {
  public:
   static constexpr std::string_view kName = "blocking";
+  // Sleeps on this object's own condition variable: process-local.
+  static constexpr bool kCrossProcess = false;
 
   template <class Ready>
   bool wait_until(Ready&& ready, typename Sync::clock::time_point deadline) {

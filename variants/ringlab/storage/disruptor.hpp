@@ -114,24 +114,43 @@ class DisruptorStorage {
     return bodies_offset(spec) + spec.capacity * body_stride(spec);
   }
 
-  DisruptorStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+  // Constructs the region's atomics and empties every slot: once per region,
+  // before any storage adopts it.
+  static void initialise(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+                         const Options& options = {}) {
+    Seq::initialise(region);
+    for (std::size_t i = 0; i < spec.capacity; ++i) {
+      detail::construct_at_offset<Word>(region, markers_offset() + 8 * i);
+      for (std::size_t w = 0; w < detail::body_words(spec.payload_capacity); ++w) {
+        detail::construct_at_offset<Word>(region, bodies_offset(spec) + i * body_stride(spec) + 8 * w);
+      }
+    }
+    DisruptorStorage(detail::kAdoptRegion, spec, region, options).reset(first_counter);
+  }
+
+  // Over a region that initialise() has prepared (here or in another process).
+  // The wait strategy and the barrier's alert flag are this object's own.
+  DisruptorStorage(detail::AdoptRegion, const RingSpec& spec, std::byte* region,
                    const Options& options = {})
       : spec_(spec),
         mask_(spec.capacity - 1),
         stride_(body_stride(spec)),
+        region_(region),
         bodies_(region + bodies_offset(spec)),
         markers_(region + markers_offset()),
         sequencer_(region, spec.capacity, options.mode),
-        barrier_(*this, strategy_) {
-    for (std::size_t i = 0; i < spec_.capacity; ++i) {
-      detail::construct_at_offset<Word>(markers_, 8 * i);
-      for (std::size_t w = 0; w < detail::body_words(spec_.payload_capacity); ++w) {
-        detail::construct_at_offset<Word>(bodies_, i * stride_ + 8 * w);
-      }
-    }
-    reset(first_counter);
+        barrier_(*this, strategy_) {}
+
+  // Owns the region's objects: constructs them now, destroys them at the end.
+  DisruptorStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+                   const Options& options = {})
+      : DisruptorStorage(detail::kAdoptRegion, spec, region, options) {
+    initialise(spec, region, first_counter, options);
+    owns_objects_ = true;
   }
   ~DisruptorStorage() {
+    if (!owns_objects_) return;
+    Seq::destroy(region_);
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
       detail::destroy_at_offset<Word>(markers_, 8 * i);
       for (std::size_t w = 0; w < detail::body_words(spec_.payload_capacity); ++w) {
@@ -205,11 +224,13 @@ class DisruptorStorage {
   const RingSpec spec_;
   const std::uint64_t mask_;
   const std::size_t stride_;
+  std::byte* const region_;
   std::byte* const bodies_;
   std::byte* const markers_;
   Seq sequencer_;
   Strategy strategy_;
   Barrier barrier_;
+  bool owns_objects_ = false;
 };
 
 }  // namespace ringlab

@@ -59,16 +59,34 @@ class RwlockStorage {
     return detail::kCacheLine + spec.capacity * slot_stride(spec);
   }
 
-  RwlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
-                const Options& = {})
-      : spec_(spec), mask_(spec.capacity - 1), stride_(slot_stride(spec)), region_(region) {
-    head_ = detail::construct_at_offset<Word>(region_, 0);
-    for (std::size_t i = 0; i < spec_.capacity; ++i) {
-      detail::construct_at_offset<SlotHeader>(region_, slot_offset(i));
+  // Constructs the region's head and slot locks and empties every slot: once
+  // per region, before any storage adopts it.
+  static void initialise(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+                         const Options& options = {}) {
+    detail::construct_at_offset<Word>(region, 0);
+    for (std::size_t i = 0; i < spec.capacity; ++i) {
+      detail::construct_at_offset<SlotHeader>(region, detail::kCacheLine + i * slot_stride(spec));
     }
-    reset(first_counter);
+    RwlockStorage(detail::kAdoptRegion, spec, region, options).reset(first_counter);
+  }
+
+  // Over a region that initialise() has prepared (here or in another process).
+  RwlockStorage(detail::AdoptRegion, const RingSpec& spec, std::byte* region, const Options& = {})
+      : spec_(spec),
+        mask_(spec.capacity - 1),
+        stride_(slot_stride(spec)),
+        region_(region),
+        head_(detail::object_at<Word>(region, 0)) {}
+
+  // Owns the region's objects: constructs them now, destroys them at the end.
+  RwlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+                const Options& options = {})
+      : RwlockStorage(detail::kAdoptRegion, spec, region, options) {
+    initialise(spec, region, first_counter, options);
+    owns_objects_ = true;
   }
   ~RwlockStorage() {
+    if (!owns_objects_) return;
     detail::destroy_at_offset<Word>(region_, 0);
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
       detail::destroy_at_offset<SlotHeader>(region_, slot_offset(i));
@@ -165,7 +183,8 @@ class RwlockStorage {
   const std::uint64_t mask_;
   const std::size_t stride_;
   std::byte* const region_;
-  Word* head_ = nullptr;
+  Word* const head_;
+  bool owns_objects_ = false;
 };
 
 }  // namespace ringlab

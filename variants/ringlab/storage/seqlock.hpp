@@ -61,22 +61,41 @@ class SeqlockStorage {
     return detail::kCacheLine + spec.capacity * slot_stride(spec);
   }
 
-  SeqlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
-                 const Options& = {})
-      : spec_(spec), mask_(spec.capacity - 1), stride_(slot_stride(spec)), region_(region) {
-    head_ = detail::construct_at_offset<Word>(region_, 0);
-    for (std::size_t i = 0; i < spec_.capacity; ++i) {
-      for (std::size_t w = 0; w < 1 + detail::body_words(spec_.payload_capacity); ++w) {
-        detail::construct_at_offset<Word>(region_, slot_offset(i) + 8 * w);
+  // Constructs the region's atomics and empties every slot: once per region,
+  // before any storage adopts it.
+  static void initialise(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+                         const Options& options = {}) {
+    detail::construct_at_offset<Word>(region, 0);
+    for (std::size_t i = 0; i < spec.capacity; ++i) {
+      for (std::size_t w = 0; w < slot_words(spec); ++w) {
+        detail::construct_at_offset<Word>(region, slot_offset(spec, i) + 8 * w);
       }
     }
-    reset(first_counter);
+    SeqlockStorage(detail::kAdoptRegion, spec, region, options).reset(first_counter);
+  }
+
+  // Over a region that initialise() has prepared (here or in another process).
+  SeqlockStorage(detail::AdoptRegion, const RingSpec& spec, std::byte* region,
+                 const Options& = {})
+      : spec_(spec),
+        mask_(spec.capacity - 1),
+        stride_(slot_stride(spec)),
+        region_(region),
+        head_(detail::object_at<Word>(region, 0)) {}
+
+  // Owns the region's objects: constructs them now, destroys them at the end.
+  SeqlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
+                 const Options& options = {})
+      : SeqlockStorage(detail::kAdoptRegion, spec, region, options) {
+    initialise(spec, region, first_counter, options);
+    owns_objects_ = true;
   }
   ~SeqlockStorage() {
+    if (!owns_objects_) return;
     detail::destroy_at_offset<Word>(region_, 0);
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
-      for (std::size_t w = 0; w < 1 + detail::body_words(spec_.payload_capacity); ++w) {
-        detail::destroy_at_offset<Word>(region_, slot_offset(i) + 8 * w);
+      for (std::size_t w = 0; w < slot_words(spec_); ++w) {
+        detail::destroy_at_offset<Word>(region_, slot_offset(spec_, i) + 8 * w);
       }
     }
   }
@@ -136,6 +155,12 @@ class SeqlockStorage {
     Slot::commit(m, counter);
   }
 
+  static std::size_t slot_words(const RingSpec& spec) {
+    return 1 + detail::body_words(spec.payload_capacity);
+  }
+  static std::size_t slot_offset(const RingSpec& spec, std::size_t index) {
+    return detail::kCacheLine + index * slot_stride(spec);
+  }
   std::size_t slot_offset(std::uint64_t counter) const {
     return detail::kCacheLine + (counter & mask_) * stride_;
   }
@@ -150,7 +175,8 @@ class SeqlockStorage {
   const std::uint64_t mask_;
   const std::size_t stride_;
   std::byte* const region_;
-  Word* head_ = nullptr;
+  Word* const head_;
+  bool owns_objects_ = false;
 };
 
 }  // namespace ringlab

@@ -1,0 +1,159 @@
+// Rings in shared memory: the same Ring and cursor API, with the storage region
+// in a Segment (shm/segment.hpp) that other processes attach to.
+//
+//   create         makes the segment (AlreadyExists if the name is taken)
+//   attach         maps an existing one and checks it against the spec; never creates
+//   open_or_create either; when processes race, exactly one creates
+//
+// The creator constructs the storage's objects in the segment before it is
+// published (Storage::initialise as the segment's init step); every process,
+// the creator included, then adopts them (Ring::adopt). Nothing in the segment
+// is destroyed when a ring goes away: the segment outlives its users until
+// Segment::unlink and the last unmap. Counters start at 0.
+//
+// Only storages whose every shared object is address-free may live here
+// (SharedStorage below): seqlock and disruptor over StdSync with a polling wait
+// strategy, and rwlock over ProcessSharedSync. BlockingWait sleeps on a
+// process-local condition variable, so a writer in another process could
+// never wake its readers; it is refused at compile time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ringlab/ring.hpp"
+#include "ringlab/shm/layout.hpp"
+#include "ringlab/shm/name.hpp"
+#include "ringlab/shm/process_shared_sync.hpp"
+#include "ringlab/shm/segment.hpp"
+#include "ringlab/storage/disruptor.hpp"
+#include "ringlab/storage/rwlock.hpp"
+#include "ringlab/storage/seqlock.hpp"
+
+namespace ringlab::shm {
+
+// What a storage's segment says about it. Defined only for storages that can
+// live in shared memory.
+template <class Storage>
+struct SharedStorage;
+
+template <class Orders>
+struct SharedStorage<SeqlockStorage<StdSync, Orders>> {
+  using S = SeqlockStorage<StdSync, Orders>;
+  static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring, const S::Options&) {
+    return {kind,          StorageVariant::kSeqlock, OverflowMode::kOverwrite, ring.capacity,
+            ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
+  }
+};
+
+template <template <class...> class Wait, class Orders>
+struct SharedStorage<DisruptorStorage<StdSync, Wait, Orders>> {
+  using S = DisruptorStorage<StdSync, Wait, Orders>;
+  static_assert(S::Strategy::kCrossProcess,
+                "this wait strategy sleeps on a process-local object: a writer in another "
+                "process could not wake its readers");
+  static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
+                                  const typename S::Options& options) {
+    return {kind,          StorageVariant::kDisruptor, options.mode, ring.capacity,
+            ring.payload_capacity, S::body_stride(ring), S::region_bytes(ring)};
+  }
+};
+
+template <class Orders>
+struct SharedStorage<RwlockStorage<ProcessSharedSync, Orders>> {
+  using S = RwlockStorage<ProcessSharedSync, Orders>;
+  static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring, const S::Options&) {
+    return {kind,          StorageVariant::kRwlock, OverflowMode::kOverwrite, ring.capacity,
+            ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
+  }
+};
+
+template <class Storage>
+concept Shareable = SlotStorage<Storage> && requires(std::uint8_t k, const RingSpec& r,
+                                                     const typename Storage::Options& o) {
+  { SharedStorage<Storage>::segment_spec(k, r, o) } -> std::same_as<SegmentSpec>;
+};
+
+// The segment spec of a ring of this storage; what create writes and attach expects.
+template <Shareable Storage>
+absl::StatusOr<SegmentSpec> segment_spec(std::uint8_t kind, const RingSpec& ring,
+                                         const typename Storage::Options& options = {}) {
+  if (absl::Status s = ring.validate(); !s.ok()) return s;
+  return SharedStorage<Storage>::segment_spec(kind, ring, options);
+}
+
+namespace detail {
+
+template <Shareable Storage>
+std::unique_ptr<Ring<Storage>> ring_over(Segment segment, const RingSpec& ring,
+                                         const typename Storage::Options& options) {
+  auto keeper = std::make_shared<Segment>(std::move(segment));
+  std::byte* const region = keeper->region();
+  const std::uint8_t kind = keeper->header().kind;
+  return Ring<Storage>::adopt(kind, ring, options, region, std::move(keeper));
+}
+
+template <Shareable Storage>
+CreateOptions with_init(const RingSpec& ring, const typename Storage::Options& options,
+                        bool group_access) {
+  CreateOptions create;
+  create.group_access = group_access;
+  create.init = [ring, options](std::byte* region) {
+    Storage::initialise(ring, region, /*first_counter=*/0, options);
+  };
+  return create;
+}
+
+}  // namespace detail
+
+struct SharedRingOptions {
+  // 0660 instead of 0600 (see CreateOptions::group_access).
+  bool group_access = false;
+};
+
+template <Shareable Storage>
+absl::StatusOr<std::unique_ptr<Ring<Storage>>> create_ring(
+    const SegmentName& name, const RingSpec& ring, const typename Storage::Options& options = {},
+    const SharedRingOptions& shared = {}) {
+  const absl::StatusOr<SegmentSpec> spec = segment_spec<Storage>(name.kind, ring, options);
+  if (!spec.ok()) return spec.status();
+  absl::StatusOr<Segment> segment =
+      Segment::create(name, *spec, detail::with_init<Storage>(ring, options, shared.group_access));
+  if (!segment.ok()) return segment.status();
+  return detail::ring_over<Storage>(std::move(*segment), ring, options);
+}
+
+template <Shareable Storage>
+absl::StatusOr<std::unique_ptr<Ring<Storage>>> attach_ring(
+    const SegmentName& name, const RingSpec& ring, const typename Storage::Options& options = {}) {
+  const absl::StatusOr<SegmentSpec> spec = segment_spec<Storage>(name.kind, ring, options);
+  if (!spec.ok()) return spec.status();
+  absl::StatusOr<Segment> segment = Segment::attach(name, *spec);
+  if (!segment.ok()) return segment.status();
+  return detail::ring_over<Storage>(std::move(*segment), ring, options);
+}
+
+// *created (if given) says whether this call created the segment.
+template <Shareable Storage>
+absl::StatusOr<std::unique_ptr<Ring<Storage>>> open_or_create_ring(
+    const SegmentName& name, const RingSpec& ring, const typename Storage::Options& options = {},
+    const SharedRingOptions& shared = {}, bool* created = nullptr) {
+  const absl::StatusOr<SegmentSpec> spec = segment_spec<Storage>(name.kind, ring, options);
+  if (!spec.ok()) return spec.status();
+  absl::StatusOr<Segment> segment = Segment::open_or_create(
+      name, *spec, detail::with_init<Storage>(ring, options, shared.group_access));
+  if (!segment.ok()) return segment.status();
+  if (created != nullptr) *created = segment->created();
+  return detail::ring_over<Storage>(std::move(*segment), ring, options);
+}
+
+// The shared-memory aliases of ringlab.hpp's rings.
+using SharedSeqlockRing = Ring<SeqlockStorage<StdSync>>;
+template <template <class...> class Wait = BusySpinWait>
+using SharedDisruptorRing = Ring<DisruptorStorage<StdSync, Wait>>;
+using SharedRwlockRing = Ring<RwlockStorage<ProcessSharedSync>>;
+
+}  // namespace ringlab::shm
