@@ -20,7 +20,7 @@
 
 namespace ringlab::models {
 
-// (P1)..(P10), shared by the seqlock and disruptor tables.
+// (P1)..(P12), shared by the seqlock and disruptor tables.
 #define RINGLAB_VERSIONED_SLOT_EXPECTATIONS                                                     \
   SiteExpectation{"slot.writer_load (P1)", Expect::kNothingWeaker, ""},                         \
       SiteExpectation{"slot.claim_cas (P2)", Expect::kNotDetectable,                            \
@@ -34,14 +34,16 @@ namespace ringlab::models {
       SiteExpectation{"slot.reader_load (P7)", Expect::kMustCatch, ""},                         \
       SiteExpectation{"slot.body_load (P8)", Expect::kNothingWeaker, ""},                       \
       SiteExpectation{"slot.reader_fence (P9)", Expect::kMustCatch, ""},                        \
+      SiteExpectation{"slot.reader_recheck (P10)", Expect::kNothingWeaker, ""},                 \
+      SiteExpectation{"owners.register (P11)", Expect::kNothingWeaker, ""},                     \
       SiteExpectation {                                                                         \
-    "slot.reader_recheck (P10)", Expect::kNothingWeaker, ""                                     \
+    "owners.load (P12)", Expect::kNothingWeaker, ""                                             \
   }
 
 struct SeqlockTable {
   using Orders = SeqlockOrders;
   static constexpr std::string_view kName = "SeqlockOrders";
-  static constexpr std::array<SiteExpectation, 13> kExpect{{
+  static constexpr std::array<SiteExpectation, 15> kExpect{{
       {"head.claim (1)", Expect::kNothingWeaker, ""},
       {"head.load (2)", Expect::kNothingWeaker, ""},
       {"reset.store (3)", Expect::kNothingWeaker, ""},
@@ -62,7 +64,7 @@ struct RwlockTable {
 struct DisruptorTable {
   using Orders = DisruptorOrders;
   static constexpr std::string_view kName = "DisruptorOrders";
-  static constexpr std::array<SiteExpectation, 26> kExpect{{
+  static constexpr std::array<SiteExpectation, 32> kExpect{{
       {"sequencer.overwrite_claim (D1)", Expect::kNothingWeaker, ""},
       {"sequencer.gated_claim (D2)", Expect::kNotDetectable,
        "the (D6) < (D7) < claim < (D5) chain in S needs the claim in S; in Relacy an RMW reads "
@@ -96,6 +98,16 @@ struct DisruptorTable {
        "carries (D8)->(D5) to a writer claiming on another writer's cached floor: the "
        "load-buffering shape of (D8), which Relacy never produces"},
       {"sequencer.gate_cache_store (D14)", Expect::kNotDetectable, "as (D13)"},
+      {"sequencer.gate_owner_claim (G1)", Expect::kNotDetectable,
+       "with (G3) it makes the freed gate (D8) visible to the next owner's gate CAS (D6): "
+       "without it that CAS may fail on a stale value and skip a free gate (registration "
+       "then takes another, or fails when none is left); a successful (D6) follows the free "
+       "store anyway (an RMW reads the last value). Relacy's CAS, failing ones included, "
+       "reads the latest value, so no scenario shows the stale read (dead_reader_gate "
+       "passes with (G1) or (G3) relaxed)"},
+      {"sequencer.gate_owner_load (G2)", Expect::kNothingWeaker, ""},
+      {"sequencer.gate_owner_release (G3)", Expect::kNotDetectable, "as (G1)"},
+      {"sequencer.gate_owner_takeover (G4)", Expect::kNothingWeaker, ""},
       RINGLAB_VERSIONED_SLOT_EXPECTATIONS,
   }};
 };

@@ -26,9 +26,14 @@ namespace ringlab::models {
 
 // Base of every scenario: a Relacy test suite for kThreads threads. The test
 // object is built afresh for each iteration, so per-iteration state lives here.
+// No crash plan unless the scenario has a Processes member (built after this).
 template <class Derived, unsigned kThreads>
 struct Scenario : rl::test_suite<Derived, kThreads> {
-  Scenario() { RelacySync::clock::reset(); }
+  static_assert(kThreads <= Processes::kMaxThreads);
+  Scenario() {
+    RelacySync::clock::reset();
+    Processes::current() = nullptr;
+  }
 };
 
 struct ModelCase {

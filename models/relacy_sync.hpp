@@ -11,6 +11,11 @@
 //   Sync::condition_variable  rl condvar; wait_until may time out at any point
 //   Sync::clock             a fake steady clock: every now() advances one tick
 //   Sync::spin_pause/yield  rl::yield, so fair schedulers see spinning
+//   Sync::process_id        the Relacy thread index + 1: each model thread is
+//                           a process of its own (see Processes below)
+//   Sync::process_gone      the dead flag of that thread, an acquire load
+//   Sync::crash_point       throws ProcessDied where the scenario's crash plan
+//                           says this thread dies
 //
 // Every operation takes a defaulted std::source_location, filled in at the
 // caller, and hands it to Relacy as rl::debug_info: counterexample traces name
@@ -29,6 +34,7 @@
 // operator new/delete with inline definitions in its headers.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <cerrno>
@@ -43,6 +49,8 @@
 #include <ratio>
 #include <shared_mutex>
 #include <source_location>
+
+#include "ringlab/sync.hpp"  // CrashPoint; before Relacy's macros
 
 #pragma push_macro("assert")
 #pragma push_macro("errno")
@@ -147,8 +155,17 @@ inline rl::debug_info info(const std::source_location& loc) {
 
 }  // namespace adapter
 
+class Processes;
+
+// Thrown by RelacySync::crash_point where a crash plan says the calling
+// thread's process dies; caught by Processes::run in the scenario's thread.
+struct ProcessDied {};
+
 struct RelacySync {
   using here = std::source_location;
+  // Writer tables (detail/writer_table.hpp) of 4 entries: every entry is an
+  // atomic the checker tracks, and no scenario has more writer processes.
+  static constexpr std::size_t kMaxWriterProcesses = 4;
 
   // Same operations as std::atomic, each with an explicit order (no implicit
   // conversions or operators: every site names its order).
@@ -157,8 +174,19 @@ struct RelacySync {
     using Impl = rl::generic_atomic<T, /*strong_init=*/true>;
 
    public:
-    // Value-initialised, as std::atomic<T>() in C++20.
-    atomic() : impl_(make()) {}
+    // Value-initialised, as std::atomic<T>() in C++20, by a relaxed store
+    // rather than Relacy's strong_init alone: Relacy's atomic_init leaves the
+    // init record's first_seen_order_ unset (slab memory, reused from earlier
+    // atomics or fresh from malloc), and loads consult it to decide whether a
+    // spinning thread must see the latest value after a yield. With it unset,
+    // runs depended on heap contents (a context-bound search passed or failed
+    // with the length of --filter), a spinner could read a stale value for
+    // ever, and a failure found in the first pass need not recur in Relacy's
+    // replay (which then reports success). The store sets every field of the
+    // record; the cost is one history entry per atomic built.
+    atomic(here loc = here::current()) : impl_(make()) {  // NOLINT: default constructor
+      impl_->store(T(), rl::mo_relaxed, adapter::info(loc));
+    }
     atomic(T value, here loc = here::current()) : impl_(make()) {  // NOLINT: as std::atomic
       impl_->store(value, rl::mo_relaxed, adapter::info(loc));
     }
@@ -275,6 +303,18 @@ struct RelacySync {
   static void spin_pause(here loc = here::current()) { rl::yield(1, adapter::info(loc)); }
   static void yield(here loc = here::current()) { rl::yield(1, adapter::info(loc)); }
 
+  // Relacy's threads are fibers of one OS thread (thread_local would not tell
+  // them apart): the process of a model thread is its Relacy thread index + 1,
+  // never 0 (0 means "no owner" in the writer table and the gate owner words).
+  static std::uint64_t process_id() {
+    return static_cast<std::uint64_t>(rl::ctx().current_thread()) + 1;
+  }
+  // Defined after Processes. Without a Processes object in the running
+  // scenario, no process is ever gone and no crash point fires, and neither
+  // touches Relacy (no scheduling point added to the other scenarios).
+  static bool process_gone(std::uint64_t pid, here loc = here::current());
+  static void crash_point(CrashPoint where, here loc = here::current());
+
   class shared_mutex {
    public:
     shared_mutex(here loc = here::current()) {  // NOLINT: default constructor
@@ -385,6 +425,98 @@ struct RelacySync {
     rl::condvar<tag> cv_;
   };
 };
+
+// The processes of a crash scenario (a member of the scenario, so one per
+// iteration). Its crash plan says at which CrashPoint a thread's process dies;
+// the plan is set in the scenario's constructor and only read while the
+// threads run. Dying is a ProcessDied exception from RelacySync::crash_point,
+// thrown through the storage code and caught by run() in the same fiber: the
+// thread stores nothing more, as a process killed there would not.
+//
+// [DeadWritesVisible] is modelled by each thread's dead flag: the dying thread
+// stores it (release) after its last store, and process_gone() loads it
+// (acquire), so whoever sees a process gone sees all it wrote. A thread whose
+// body returns normally stays alive (a process that lives on).
+class Processes {
+ public:
+  static constexpr unsigned kMaxThreads = 8;
+
+  Processes() { current() = this; }
+  ~Processes() {
+    if (current() == this) current() = nullptr;
+  }
+  Processes(const Processes&) = delete;
+  Processes& operator=(const Processes&) = delete;
+
+  // Thread `thread`'s process dies the first time it reaches `where`.
+  void crash_at(unsigned thread, CrashPoint where) {
+    RL_ASSERT(thread < kMaxThreads);
+    plan_[thread] = Plan{true, where};
+  }
+
+  // Runs `body` as the life of this thread's process; false when it died at
+  // its planned crash point. The dead flag is stored after the handler, not in
+  // it: the C++ runtime keeps one stack of caught exceptions per OS thread, and
+  // a Relacy operation inside a handler could switch to a fiber that throws
+  // and catches too, interleaving the two fibers' entries on that stack.
+  template <class Body>
+  bool run(unsigned thread, Body&& body) {
+    bool died = false;
+    try {
+      body();
+    } catch (const ProcessDied&) {
+      died = true;
+    }
+    if (died) die(thread);
+    return !died;
+  }
+
+  // The process of `thread` ends here (a reader killed from outside: no crash
+  // point needed). Nothing after this call may touch shared state.
+  void die(unsigned thread, RelacySync::here loc = RelacySync::here::current()) {
+    RL_ASSERT(thread < kMaxThreads);
+    dead_[thread].store(true, std::memory_order_release, loc);  // [DeadWritesVisible]
+  }
+
+  bool gone(std::uint64_t pid, RelacySync::here loc) const {
+    if (pid == 0 || pid > kMaxThreads) return false;
+    return dead_[pid - 1].load(std::memory_order_acquire, loc);  // [DeadWritesVisible]
+  }
+
+  bool dies_at(unsigned thread, CrashPoint where) const {
+    return thread < kMaxThreads && plan_[thread].set && plan_[thread].where == where;
+  }
+
+  // The running scenario's processes, or nullptr. Models::Scenario clears it
+  // when an iteration's test object is built: a failed iteration never
+  // destroys its test object, so a stale pointer could outlive it.
+  static Processes*& current() {
+    static Processes* p = nullptr;
+    return p;
+  }
+
+ private:
+  struct Plan {
+    bool set = false;
+    CrashPoint where = CrashPoint::kAfterClaim;
+  };
+  std::array<Plan, kMaxThreads> plan_{};
+  std::array<RelacySync::atomic<bool>, kMaxThreads> dead_;
+};
+
+inline bool RelacySync::process_gone(std::uint64_t pid, here loc) {
+  const Processes* p = Processes::current();
+  return p != nullptr && p->gone(pid, loc);
+}
+
+inline void RelacySync::crash_point(CrashPoint where, here loc) {
+  const Processes* p = Processes::current();
+  if (p == nullptr) return;
+  rl::context& c = rl::ctx();
+  if (!p->dies_at(static_cast<unsigned>(c.current_thread()), where)) return;
+  if (c.collecting_history()) c.exec_log_msg(adapter::info(loc), "crash point: the process dies");
+  throw ProcessDied{};
+}
 
 // The storages place 8-byte words in a byte region.
 static_assert(sizeof(RelacySync::atomic<std::uint64_t>) == sizeof(std::uint64_t));

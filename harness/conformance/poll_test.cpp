@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_util.hpp"
@@ -144,6 +146,70 @@ TEST(Poll, AbandonedOldestCounterIsUnavailableNotOverwritten) {
   EXPECT_EQ(texts(r.frames), (std::vector<std::string>{"1", "2", "3"}));
   EXPECT_EQ(r.loss, (Loss{.overwritten = 0, .unavailable = 1}));
   EXPECT_EQ(cursor.next_counter, 4u);
+}
+
+// [StallBound] A claim that is never published (its writer died) holds an
+// unbounded cursor for good; a bounded one gives it up once the bound has
+// passed since it first found it Pending, counts it as stalled, and delivers
+// what follows. The bound is a floor: never given up before it.
+TEST(Poll, StallBoundGivesUpAPendingCounterAfterTheBound) {
+  using namespace std::chrono_literals;
+  constexpr auto kBound = 30ms;
+  auto ring = make_ring<SeqlockRing>(1, {8, 16});
+  put(*ring, "0");
+  ASSERT_TRUE(ring->claim(kNode, 4).ok());  // counter 1: claimed, never published
+  put(*ring, "2");
+  FrameBuffer buffer = ring->make_buffer();
+  std::vector<std::string> seen;
+  const auto collect = [&](const FrameBuffer& f) { seen.push_back(text(f.payload())); };
+
+  RingCursor unbounded = RingCursor::from_start();
+  RingCursor bounded = RingCursor::from_start().with_stall_bound(kBound);
+  const auto started = std::chrono::steady_clock::now();
+  const PollStats first = poll_into(*ring, bounded, buffer, collect);
+  EXPECT_TRUE(first.stopped_at_pending);
+  EXPECT_EQ(first.delivered, 1u);
+  EXPECT_EQ(bounded.next_counter, 1u);
+
+  // A poll before the bound has passed keeps waiting at counter 1.
+  const PollStats early = poll_into(*ring, bounded, buffer, collect);
+  if (std::chrono::steady_clock::now() - started < kBound) {
+    EXPECT_TRUE(early.stopped_at_pending);
+    EXPECT_EQ(bounded.next_counter, 1u);
+  }
+  std::this_thread::sleep_for(kBound);
+  const PollStats later = poll_into(*ring, bounded, buffer, collect);
+  EXPECT_FALSE(later.stopped_at_pending);
+  EXPECT_EQ(later.loss, (Loss{.overwritten = 0, .unavailable = 0, .stalled = 1}));
+  EXPECT_EQ(later.delivered, 1u);
+  EXPECT_EQ(later.delivered + later.loss.total(), later.to - later.from);  // [ExactLoss]
+  EXPECT_EQ(bounded.next_counter, 3u);
+  EXPECT_EQ(seen, (std::vector<std::string>{"0", "2"}));
+
+  const PollStats waiting = poll_into(*ring, unbounded, buffer, [](const FrameBuffer&) {});
+  EXPECT_TRUE(waiting.stopped_at_pending);
+  EXPECT_EQ(unbounded.next_counter, 1u);
+  EXPECT_EQ(waiting.loss, Loss{});
+}
+
+// The bound runs per counter: a counter that commits before it is delivered,
+// and the next Pending counter starts a fresh bound.
+TEST(Poll, StallBoundRestartsForEachPendingCounter) {
+  using namespace std::chrono_literals;
+  auto ring = make_ring<SeqlockRing>(1, {8, 16});
+  const WriteTicket late = ring->claim(kNode, 1).value();
+  RingCursor cursor = RingCursor::from_start().with_stall_bound(20ms);
+  FrameBuffer buffer = ring->make_buffer();
+  EXPECT_TRUE(poll_into(*ring, cursor, buffer, [](const FrameBuffer&) {}).stopped_at_pending);
+  ASSERT_TRUE(ring->publish(late, 0, 0, bytes("x")).ok());
+  const PollStats delivered = poll_into(*ring, cursor, buffer, [](const FrameBuffer&) {});
+  EXPECT_EQ(delivered.delivered, 1u);
+  EXPECT_EQ(delivered.loss, Loss{});
+
+  ASSERT_TRUE(ring->claim(kNode, 1).ok());  // counter 1, never published
+  std::this_thread::sleep_for(30ms);        // longer than the bound, before it is seen
+  EXPECT_TRUE(poll_into(*ring, cursor, buffer, [](const FrameBuffer&) {}).stopped_at_pending)
+      << "the bound counts from when the cursor first finds the counter Pending";
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ namespace ringlab {
 // Printers found by GoogleTest through ADL, so failures show values, not bytes.
 inline void PrintTo(const NetId64& id, std::ostream* os) { *os << id.to_string(); }
 inline void PrintTo(const Loss& loss, std::ostream* os) {
-  *os << "{overwritten " << loss.overwritten << ", unavailable " << loss.unavailable << "}";
+  *os << "{overwritten " << loss.overwritten << ", unavailable " << loss.unavailable
+      << ", stalled " << loss.stalled << "}";
 }
 inline void PrintTo(ReadState state, std::ostream* os) { *os << to_string(state); }
 inline void PrintTo(WaitResult result, std::ostream* os) {

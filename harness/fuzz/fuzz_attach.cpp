@@ -1,7 +1,14 @@
 // libFuzzer target: untrusted bytes through check_header, the way attach()
-// meets a segment it did not create, then, for a header that passes, the walk
-// an attacher makes over the region it claims. Any read outside the input is
-// an AddressSanitizer report; a broken invariant is an abort: both fail the run.
+// meets a segment it did not create; for a header that passes, the walk an
+// attacher makes over the region it claims; and when the header describes a
+// seqlock or disruptor ring, frame decoding: the region's bytes adopted as that
+// storage, every slot read, and cursors polled from several counters. Whatever
+// the markers, lengths and head hold, no read may leave the region, no frame
+// exceed the payload capacity, no poll break [ExactLoss] or loop past a lap.
+// (rwlock's region holds pthread locks, which no reader can validate: a
+// hostile rwlock segment can block its readers, as a dead writer can.)
+// Any read outside the input is an AddressSanitizer report, a loop without end
+// a libFuzzer timeout, a broken invariant an abort: each fails the run.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -10,7 +17,9 @@
 #include <span>
 
 #include "absl/status/status.h"
+#include "ringlab/ringlab.hpp"
 #include "ringlab/shm/layout.hpp"
+#include "ringlab/shm/shared_ring.hpp"
 #include "seed_specs.hpp"
 
 namespace {
@@ -56,6 +65,45 @@ void walk_slots(std::span<const std::byte> object, const LayoutHeader& h) {
   (void)sink;
 }
 
+void require_sound(const ringlab::FrameBuffer& frame, const ringlab::RingSpec& ring) {
+  require(frame.payload().size() <= ring.payload_capacity, "a decoded frame fits the payload capacity");
+}
+
+// Reads every slot and polls cursors from 0, from a lap behind head and from a
+// counter the input chose, over the region's bytes adopted as Storage, if the
+// header describes a ring of that storage.
+template <class Storage>
+void decode_frames(std::span<const std::byte> object, const LayoutHeader& h,
+                   const typename Storage::Options& options) {
+  using ringlab::shm::SharedStorage;
+  const ringlab::RingSpec spec{h.capacity, h.payload_capacity};
+  if (!spec.validate().ok()) return;
+  if (!(SharedStorage<Storage>::segment_spec(h.kind, spec, options) == ringlab::shm::spec_of(h))) {
+    return;
+  }
+  // An aligned copy: the storage's words are atomics, and the input's bytes
+  // need not be 8-byte aligned.
+  ringlab::detail::AlignedRegion region(h.region_bytes);
+  std::memcpy(region.data(), object.data() + h.region_offset, h.region_bytes);
+  auto ring = ringlab::Ring<Storage>::adopt(h.kind, spec, options, region.data(), nullptr);
+  ringlab::FrameBuffer frame = ring->make_buffer();
+  for (std::uint64_t c = 0; c < spec.capacity; ++c) {
+    if (ring->read_at(c, frame)) require_sound(frame, spec);
+  }
+  if (ring->read_head(frame)) require_sound(frame, spec);
+  const std::uint64_t head = ring->head();
+  std::uint64_t chosen;
+  std::memcpy(&chosen, object.data() + h.region_offset, sizeof chosen);  // the head word's bytes
+  for (const std::uint64_t from : {std::uint64_t{0}, head - spec.capacity, chosen ^ 0x5a5a}) {
+    ringlab::RingCursor cursor = ringlab::RingCursor::from_counter(from);
+    const ringlab::PollStats stats = ringlab::poll_into(
+        *ring, cursor, frame, [&](const ringlab::FrameBuffer& f) { require_sound(f, spec); });
+    require(stats.delivered + stats.loss.total() == stats.to - stats.from,
+            "[ExactLoss] holds over any bytes");
+    require(stats.delivered <= spec.capacity, "a poll delivers at most one lap");
+  }
+}
+
 // check_header against `expected`; on success, the header must claim exactly
 // `expected`, and its region is walked.
 void check_and_walk(std::span<const std::byte> object, const SegmentSpec& expected) {
@@ -66,6 +114,9 @@ void check_and_walk(std::span<const std::byte> object, const SegmentSpec& expect
   std::memcpy(&h, object.data(), sizeof h);
   require(ringlab::shm::spec_of(h) == expected, "an accepted header claims the expected spec");
   walk_slots(object, h);
+  decode_frames<ringlab::SeqlockStorage<>>(object, h, {});
+  decode_frames<ringlab::DisruptorStorage<>>(
+      object, h, ringlab::DisruptorOptions{static_cast<ringlab::OverflowMode>(h.overflow_mode)});
 }
 
 }  // namespace

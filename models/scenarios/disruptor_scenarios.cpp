@@ -16,6 +16,14 @@
 //                      published, never overwritten before the reader consumed
 //                      it (back-pressure, no loss), frames whole, no deadlock
 //   gated_2w_cap2      the same with 2 writers, capacity 2
+//   dead_reader_gate   1 writer (2 writes) x 2 reader processes, capacity 1: one
+//                      reader registers a gate and dies owning it; the writer,
+//                      blocked, frees it (release_dead_gates) and completes
+//                      [DeadGateRelease]; the live reader loses nothing
+// Crash recovery in overwrite mode, BusySpinWait: dead_writer_takeover_after_mark,
+//   _mid_payload, _before_publish and dead_writer_after_claim, as for the
+//   seqlock (scenarios/crash_scenarios.hpp); not in the mutant runs (the slot
+//   protocol's mutants run them in the seqlock's executable).
 //
 // Mutants: each single site of DisruptorOrders and of BlockingWaitOrders
 // weakened (mutation.hpp); ctest runs those the committed list
@@ -29,6 +37,7 @@
 #include "ringlab/disruptor/wait_strategy.hpp"
 #include "ringlab/storage/disruptor.hpp"
 #include "scenarios/common.hpp"
+#include "scenarios/crash_scenarios.hpp"
 // After the scenarios.
 #include "expectations.hpp"
 #include "mutation.hpp"
@@ -93,6 +102,30 @@ struct AlertScenario : Scenario<AlertScenario<Storage>, 2> {
   void after() { storage.reset(); }
 };
 
+// A gated reader: registers a gate, then consumes every counter from its start
+// to `end` through the barrier, advancing the gate, and releases it.
+// advance_to_start: F1's workaround (see GatedScenario).
+template <class Storage>
+void consume_gated(Storage& storage, std::uint64_t first, std::uint64_t end, unsigned writers,
+                   FrameBuffer& out, bool advance_to_start = false) {
+  auto& seq = storage.sequencer();
+  const auto reg = seq.register_gate();
+  RL_ASSERT(reg.ok());
+  const auto [gate, start] = *reg;
+  RL_ASSERT(start >= first && start <= end);
+  if (advance_to_start) seq.advance_gate(gate, start);
+  for (std::uint64_t c = start; c < end; ++c) {
+    // No lost wake-up: the wait is untimed, so a lost one deadlocks.
+    RL_ASSERT(storage.barrier().wait_for(c, kForever) == WaitResult::kPublished);
+    // Back-pressure: nothing overwrote c before this reader consumed it.
+    RL_ASSERT(storage.slot_state(c, out) == ReadState::kReady);
+    check_whole(out, first, end, writers);
+    RL_ASSERT(out.ver == c);
+    seq.advance_gate(gate, c + 1);
+  }
+  seq.release_gate(gate);
+}
+
 // Gated mode: kWriters writers x 1 reader that registers concurrently and
 // consumes every counter from its start, advancing its gate.
 //
@@ -127,24 +160,80 @@ struct GatedScenario
       }
       return;
     }
+    consume_gated(*storage, kFirst, kEnd, kWriters, g_buffers[0], kAdvanceToStart);
+  }
+
+  void after() {
+    RL_ASSERT(storage->head() == kEnd);
+    storage.reset();
+  }
+};
+
+// Gated disruptor, capacity 1: thread 0 writes kWrites frames; thread 1 is a
+// reader process that registers a gate, consumes its first frame if it is
+// there already, and dies owning the gate; thread 2 is a live reader that
+// registers concurrently and consumes every counter from its start.
+//
+// The writer claims with try_claim and, while blocked, frees dead readers'
+// gates itself (claim() does so only every 1024 waits, past the model's
+// depth). Checked: the writer completes (else Relacy reports a livelock), and
+// the live reader's gate is never freed under it: every counter from its start
+// is still Ready when it gets there (no loss), frames whole.
+template <class Storage, std::uint64_t kWrites>
+struct DeadReaderGateScenario : Scenario<DeadReaderGateScenario<Storage, kWrites>, 3> {
+  static constexpr std::uint64_t kFirst = k40BitEdge;
+  static constexpr std::uint64_t kEnd = kFirst + kWrites;
+  static constexpr unsigned kDyingReader = 1;
+
+  RingSpec spec{1, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+  Processes processes;  // no crash plan: the dying reader calls die()
+
+  void before() {
+    storage.emplace(spec, region.data(), kFirst, DisruptorOptions{OverflowMode::kGated});
+  }
+
+  void thread(unsigned index) {
+    if (index == 0) {
+      write();
+    } else if (index == kDyingReader) {
+      read_then_die();
+    } else {
+      read_all();
+    }
+  }
+
+  void write() {
+    auto& seq = storage->sequencer();
+    for (std::uint64_t n = 0; n < kWrites; ++n) {
+      std::optional<std::uint64_t> c = storage->try_claim();
+      while (!c) {
+        seq.release_dead_gates();  // [DeadGateRelease]
+        RelacySync::yield();
+        c = storage->try_claim();
+      }
+      publish_frame(*storage, *c, 0);
+    }
+  }
+
+  void read_then_die() {
     auto& seq = storage->sequencer();
     const auto reg = seq.register_gate();
     RL_ASSERT(reg.ok());
     const auto [gate, start] = *reg;
     RL_ASSERT(start >= kFirst && start <= kEnd);
-    if (kAdvanceToStart) seq.advance_gate(gate, start);  // F1's workaround
     FrameBuffer& out = g_buffers[0];
-    for (std::uint64_t c = start; c < kEnd; ++c) {
-      // No lost wake-up: the wait is untimed, so a lost one deadlocks.
-      RL_ASSERT(storage->barrier().wait_for(c, kForever) == WaitResult::kPublished);
-      // Back-pressure: nothing overwrote c before this reader consumed it.
-      RL_ASSERT(storage->slot_state(c, out) == ReadState::kReady);
-      check_whole(out, kFirst, kEnd, kWriters);
-      RL_ASSERT(out.ver == c);
-      seq.advance_gate(gate, c + 1);
+    if (start < kEnd && storage->slot_state(start, out) == ReadState::kReady) {
+      check_whole(out, kFirst, kEnd, 1);
+      RL_ASSERT(out.ver == start);
+      seq.advance_gate(gate, start + 1);
     }
-    seq.release_gate(gate);
+    processes.die(kDyingReader);  // still owns its gate
   }
+
+  // No loss: the releaser never freed this live reader's gate.
+  void read_all() { consume_gated(*storage, kFirst, kEnd, 1, g_buffers[1]); }
 
   void after() {
     RL_ASSERT(storage->head() == kEnd);
@@ -170,10 +259,14 @@ struct DisruptorCasesImpl {
         model_case<AlertScenario<Overwrite>>("disruptor.alert"),
     };
     for (ModelCase& c : gated()) v.push_back(c);
+    // The only scenario that frees a dead reader's gate: (G2) and (G4) run here only.
+    v.push_back(model_case<DeadReaderGateScenario<Gated, 2>>("disruptor.dead_reader_gate"));
     return v;
   }
   static std::vector<ModelCase> all() {
     std::vector<ModelCase> v = mutant_cases();
+    // The slot protocol's mutants run them in the seqlock's executable.
+    for (ModelCase& c : dead_writer_cases<Overwrite>("disruptor")) v.push_back(c);
     v.push_back(model_case<LappedWriters2<Overwrite>>("disruptor.lapped_writers_cap2"));
     v.push_back(model_case<PollWrap<Overwrite>>("disruptor.poll_wrap"));
     v.push_back(model_case<PollLateCommit<Overwrite>>("disruptor.poll_late_commit"));

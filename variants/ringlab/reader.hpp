@@ -1,6 +1,13 @@
 // GatedReader: a disruptor reader registered with the sequencer. Its polls
 // advance its gate, so in gated mode writers never overwrite what it has not
 // consumed; it waits for writers through the ring's SequenceBarrier.
+//
+// In shared memory, give it a stall bound [StallBound]: a writer process that
+// dies between its claim and its commit leaves a counter that is never
+// published, and in gated mode the one writer that could take its slot over
+// (the next lap's) waits for this reader's gate. With a bound the reader gives
+// the counter up as stalled loss, advances its gate past it, and the ring
+// moves on; without one the ring stops for good.
 #pragma once
 
 #include <chrono>
@@ -18,10 +25,11 @@ namespace ringlab {
 template <class RingT>
 class GatedReader {
  public:
-  static absl::StatusOr<GatedReader> attach(RingT& ring) {
+  static absl::StatusOr<GatedReader> attach(
+      RingT& ring, RingCursor::clock::duration stall_bound = RingCursor::kNoStallBound) {
     auto gate = ring.storage().sequencer().register_gate();
     if (!gate.ok()) return gate.status();
-    return GatedReader(ring, gate->first, gate->second);
+    return GatedReader(ring, gate->first, gate->second, stall_bound);
   }
 
   GatedReader(GatedReader&& other) noexcept
@@ -57,8 +65,11 @@ class GatedReader {
   const RingCursor& cursor() const { return cursor_; }
 
  private:
-  GatedReader(RingT& ring, std::size_t gate, std::uint64_t start)
-      : ring_(&ring), gate_(gate), cursor_(RingCursor::from_counter(start)) {}
+  GatedReader(RingT& ring, std::size_t gate, std::uint64_t start,
+              RingCursor::clock::duration stall_bound)
+      : ring_(&ring),
+        gate_(gate),
+        cursor_(RingCursor::from_counter(start).with_stall_bound(stall_bound)) {}
 
   RingT* ring_;
   std::size_t gate_;

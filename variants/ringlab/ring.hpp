@@ -27,8 +27,9 @@ namespace ringlab {
 struct RingOptions {
   // The counter of the first write (tests start near 2^32 and 2^40).
   std::uint64_t first_counter = 0;
-  // Markers encode 2 * counter + 2 in 64 bits.
-  static constexpr std::uint64_t kMaxFirstCounter = std::uint64_t{1} << 62;
+  // Markers carry the counter and a writer's owner number in 64 bits
+  // (detail/versioned_slot.hpp): counters stay below 2^54.
+  static constexpr std::uint64_t kMaxFirstCounter = std::uint64_t{1} << 53;
 };
 
 // A claimed counter whose frame is not yet published: read_state_at reports it

@@ -9,6 +9,11 @@
 //                              for the blocking wait strategy
 //   Sync::spin_pause()         inside a spin loop (a model checker yields here)
 //   Sync::yield()              give up the processor
+//   Sync::process_id()         this process's id, as recorded in shared memory
+//   Sync::process_gone(pid)    true only once process pid has exited for good
+//   Sync::crash_point(where)   fault injection: a no-op except in the crash
+//                              tests (a policy that kills the process there)
+//                              and the models (one that ends the thread there)
 //
 // StdSync maps these to the standard library with nothing added; the Relacy
 // policy in models/ maps them to Relacy and records the caller's source line.
@@ -21,11 +26,27 @@
 #include <shared_mutex>
 #include <thread>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
 
 namespace ringlab {
+
+// Where a writer can be stopped for good (a process killed with SIGKILL):
+enum class CrashPoint : std::uint8_t {
+  kAfterClaim,      // counter claimed, its slot not touched yet
+  kAfterMark,       // the slot's marker says "being written" (the in-flight mark)
+  kMidPayload,      // half of the frame's words stored
+  kBeforePublish,   // every word stored, the commit not yet
+};
 
 struct StdSync {
   template <class T>
@@ -46,6 +67,34 @@ struct StdSync {
   }
 
   static void yield() { std::this_thread::yield(); }
+
+  static std::uint64_t process_id() { return static_cast<std::uint64_t>(::getpid()); }
+  // [DeadWritesVisible] A process is gone once kill(2) reports ESRCH or it is a
+  // zombie (exited, not yet reaped by its parent). Either state comes after the
+  // kernel has stopped every thread of it and torn down its address space, by
+  // which point every store it made is visible to all CPUs: a caller that sees
+  // it gone sees all of the dead process's stores. A pid that has been reused
+  // reads as alive (a missed recovery, never a false one).
+  static bool process_gone(std::uint64_t pid) {
+    if (::kill(static_cast<pid_t>(pid), 0) != 0) return errno == ESRCH;
+    return is_zombie(pid);
+  }
+  static void crash_point(CrashPoint) {}
+
+ private:
+  // /proc/<pid>/stat: "pid (comm) S ...", the state after the last ')'.
+  static bool is_zombie(std::uint64_t pid) {
+    char path[48];
+    std::snprintf(path, sizeof path, "/proc/%llu/stat", static_cast<unsigned long long>(pid));
+    std::FILE* f = std::fopen(path, "re");
+    if (f == nullptr) return false;
+    char buf[512];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* close = std::strrchr(buf, ')');
+    return close != nullptr && close[1] == ' ' && (close[2] == 'Z' || close[2] == 'X');
+  }
 };
 
 }  // namespace ringlab

@@ -12,6 +12,8 @@
 //   writer: (P1) marker load  (P2) CAS to writing  (P3) its failure load
 //           (P4) release fence  (P5) body stores  (P6) commit store
 //   reader: (P7) marker load  (P8) body loads  (P9) acquire fence  (P10) marker reload
+//   owners: (P11) register a writer process  (P12) look an owner up
+//           (detail/writer_table.hpp)
 #pragma once
 
 #include <algorithm>
@@ -22,21 +24,31 @@
 #include <cstring>
 #include <span>
 
+#include "ringlab/detail/writer_table.hpp"
 #include "ringlab/frame.hpp"
 #include "ringlab/ordering.hpp"
+#include "ringlab/sync.hpp"
 
 namespace ringlab::detail {
 
-// Invariant [MarkerMonotone]: a slot's marker only grows. Encoding:
-//   0        empty
-//   2c + 1   counter c is being written
-//   2c + 2   counter c is committed (a frame, or an abandoned claim)
+// Invariant [MarkerMonotone]: a slot's marker only grows. Encoding, with
+// b = kOwnerBits and w the writer's owner number (detail/writer_table.hpp):
+//   0                   empty
+//   (2c + 1) << b | w   counter c is being written, by owner w
+//   (2c + 2) << b       counter c is committed (a frame, or an abandoned claim)
 // So a slot never goes back from a newer counter to an older one, and a reader
 // that sees the same marker before and after its copy copied one frame whole.
-constexpr std::uint64_t writing_marker(std::uint64_t c) { return 2 * c + 1; }
-constexpr std::uint64_t committed_marker(std::uint64_t c) { return 2 * c + 2; }
-constexpr bool is_writing(std::uint64_t marker) { return (marker & 1) != 0; }
-constexpr std::uint64_t committed_counter(std::uint64_t marker) { return marker / 2 - 1; }
+// Counters stay below 2^(63 - b) (kMaxCounter).
+constexpr std::uint64_t writing_marker(std::uint64_t c, std::uint64_t owner = 0) {
+  return (2 * c + 1) << kOwnerBits | owner;
+}
+constexpr std::uint64_t committed_marker(std::uint64_t c) { return (2 * c + 2) << kOwnerBits; }
+constexpr bool is_writing(std::uint64_t marker) { return ((marker >> kOwnerBits) & 1) != 0; }
+constexpr std::uint64_t committed_counter(std::uint64_t marker) {
+  return (marker >> kOwnerBits) / 2 - 1;
+}
+constexpr std::uint64_t marker_owner(std::uint64_t marker) { return marker & kOwnerMask; }
+inline constexpr std::uint64_t kMaxCounter = (std::uint64_t{1} << (62 - kOwnerBits)) - 1;
 
 // Body words: [0] id, [1] ver, [2] frame kind | payload length << 8, [3..] payload.
 inline constexpr std::size_t kBodyHeaderWords = 3;
@@ -65,10 +77,19 @@ constexpr ReadState to_read_state(SlotRead read, bool* overwritten = nullptr) {
   }
 }
 
+// Who is writing: the owner number this process put in its in-flight markers,
+// and the table to look other owners up in (nullptr: an in-process ring).
+template <class Sync, class Orders>
+struct WriterId {
+  std::uint64_t owner = 0;
+  const WriterTable<Sync, Orders>* table = nullptr;
+};
+
 template <class Sync, class Orders>
 class VersionedSlot {
  public:
   using Word = typename Sync::template atomic<std::uint64_t>;
+  using Writer = WriterId<Sync, Orders>;
   static constexpr unsigned kSpinsBeforeYield = 64;
 
   // Takes the slot for counter c. False: a newer counter has it, and the frame
@@ -76,21 +97,32 @@ class VersionedSlot {
   // Blocking in one case: when a writer a full lap behind is mid-copy on this
   // slot, this writer waits for that copy (two copies cannot share a body), so
   // a writer suspended mid-copy holds up each writer that reaches its slot.
-  static bool begin_write(Word& marker, std::uint64_t c) {
-    const std::uint64_t mine = writing_marker(c);
+  // [DeadWriterTakeover] Unless that writer's process has died (shared memory
+  // only): once the table says so, this writer takes the slot over with the
+  // same CAS (P2). The dead writer's stores are all visible by then
+  // [DeadWritesVisible], so they precede ours in every word's modification
+  // order, and its half-written frame is never committed: readers see its
+  // counter Pending, then overwritten. Bound: one yield per check.
+  static bool begin_write(Word& marker, std::uint64_t c, const Writer& writer = {}) {
+    const std::uint64_t mine = writing_marker(c, writer.owner);
     // (P1) relaxed: only a guess for the CAS (P2), which decides.
     std::uint64_t seen = marker.load(mo(Orders::kSlotWriterLoad));
     for (unsigned spins = 0;;) {
       if (seen >= mine) return false;
       if (is_writing(seen)) {
-        // Spin briefly, then give the processor to the writer we wait for.
+        // Spin briefly, then give the processor to the writer we wait for,
+        // asking before each yield whether it is still alive (a system call:
+        // not while spinning).
         if (++spins < kSpinsBeforeYield) {
           Sync::spin_pause();
-        } else {
-          Sync::yield();
+          seen = marker.load(mo(Orders::kSlotWriterLoad));  // (P1)
+          continue;
         }
-        seen = marker.load(mo(Orders::kSlotWriterLoad));  // (P1)
-        continue;
+        if (!abandoned_by_dead_writer(seen, writer)) {
+          Sync::yield();
+          seen = marker.load(mo(Orders::kSlotWriterLoad));  // (P1)
+          continue;
+        }
       }
       // (P2) acquire on success: pairs with the commit (P6) of the slot's
       // previous writer, so its body stores (P5) happen-before ours and can
@@ -105,6 +137,7 @@ class VersionedSlot {
     // (P5); pairs with the reader's acquire fence (P9). A reader that loads any
     // of our body words therefore re-reads (P10) a marker >= ours and rejects.
     Sync::fence(mo(Orders::kSlotWriterFence));
+    Sync::crash_point(CrashPoint::kAfterMark);
     return true;
   }
 
@@ -119,6 +152,7 @@ class VersionedSlot {
     Word* words = body + kBodyHeaderWords;
     const std::size_t full = payload.size() / 8;
     for (std::size_t i = 0; i < full; ++i) {
+      if (i == full / 2) Sync::crash_point(CrashPoint::kMidPayload);
       std::uint64_t w;
       std::memcpy(&w, payload.data() + 8 * i, 8);
       words[i].store(w, order);  // (P5)
@@ -128,6 +162,7 @@ class VersionedSlot {
       std::memcpy(&w, payload.data() + 8 * full, tail);
       words[full].store(w, order);  // (P5)
     }
+    Sync::crash_point(CrashPoint::kBeforePublish);
   }
 
   static void commit(Word& marker, std::uint64_t c) {
@@ -158,6 +193,11 @@ class VersionedSlot {
  private:
   static constexpr std::memory_order mo(typename Orders::Site site) {
     return Orders::kSites[site].order;
+  }
+
+  static bool abandoned_by_dead_writer(std::uint64_t seen, const Writer& writer) {
+    const std::uint64_t owner = marker_owner(seen);
+    return writer.table != nullptr && owner != writer.owner && writer.table->owner_gone(owner);
   }
 
   static SlotRead copy_validated(const Word& marker, std::uint64_t before, const Word* body,
@@ -191,10 +231,10 @@ class VersionedSlot {
   }
 };
 
-// The protocol's rows of a storage's site table, (P1)..(P10) in order. A
+// The protocol's rows of a storage's site table, (P1)..(P12) in order. A
 // storage appends them to its own rows, and its Orders enum names them
 // kSlotWriterLoad .. kSlotReaderRecheck in the same order.
-inline constexpr std::array<OrderSite, 10> kVersionedSlotSites{{
+inline constexpr std::array<OrderSite, 12> kVersionedSlotSites{{
     {"slot.writer_load (P1)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
     {"slot.claim_cas (P2)", AtomicOp::kRmw, std::memory_order_acquire, "P6"},
     {"slot.claim_cas_failure (P3)", AtomicOp::kCasFailure, std::memory_order_relaxed, ""},
@@ -205,11 +245,14 @@ inline constexpr std::array<OrderSite, 10> kVersionedSlotSites{{
     {"slot.body_load (P8)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
     {"slot.reader_fence (P9)", AtomicOp::kFence, std::memory_order_acquire, "P4"},
     {"slot.reader_recheck (P10)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+    {"owners.register (P11)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
+    {"owners.load (P12)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
 }};
 
 // Enumerators every protocol user's Orders enum must place last, in this order.
 #define RINGLAB_VERSIONED_SLOT_SITE_NAMES                                                \
   kSlotWriterLoad, kSlotClaimCas, kSlotClaimCasFailure, kSlotWriterFence, kSlotBodyStore, \
-      kSlotCommit, kSlotReaderLoad, kSlotBodyLoad, kSlotReaderFence, kSlotReaderRecheck
+      kSlotCommit, kSlotReaderLoad, kSlotBodyLoad, kSlotReaderFence, kSlotReaderRecheck,  \
+      kOwnerRegister, kOwnerLoad
 
 }  // namespace ringlab::detail

@@ -3,8 +3,19 @@
 // fails) while the counter would overwrite a frame that a registered reader
 // has not consumed.
 //
-// Ordering points (D1)..(D9), (D3g), (D13) and (D14), entries of DisruptorOrders
-// (storage/disruptor.hpp).
+// Ordering points (D1)..(D9), (D3g), (D13), (D14) and (G1)..(G4), entries of
+// DisruptorOrders (storage/disruptor.hpp).
+//
+// Invariant [GateOwned]: a gate's value is written only by the process that
+// owns the gate's owner word (it holds that process's id): its reader advances
+// it, and release_gate frees it. A reader process that dies owning a gate would
+// hold every gated writer back for good; [DeadGateRelease]: a gated writer that
+// waits, or anyone calling release_dead_gates(), takes the owner word of a
+// process that is gone (CAS to releasing(its own pid): exactly one caller
+// wins), frees the gate, then frees the owner word. A releaser that dies
+// half-way is itself a process that is gone: the next caller takes over from
+// it, and freeing a gate twice is harmless. The dead reader's own gate stores precede
+// that [DeadWritesVisible], so the freed gate is never overwritten by them.
 //
 // Invariant [GateCacheIsFloor]: every value the gate cache holds is at most
 // the counter each registered reader is owed frames from (its start, then its
@@ -18,6 +29,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -25,7 +37,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "ringlab/detail/region.hpp"
+#include "ringlab/ordering.hpp"
 #include "ringlab/sync.hpp"
 
 namespace ringlab {
@@ -42,9 +56,14 @@ class Sequencer {
  public:
   static constexpr std::size_t kMaxGates = 32;
   static constexpr std::uint64_t kFreeGate = std::numeric_limits<std::uint64_t>::max();
+  static constexpr std::uint64_t kNoOwner = 0;
+  // An owner word value: the process `pid` is freeing the gate.
+  static constexpr std::uint64_t kReleasingBit = std::uint64_t{1} << 63;
+  static constexpr std::uint64_t releasing(std::uint64_t pid) { return kReleasingBit | pid; }
+  static constexpr std::uint64_t process_of(std::uint64_t owner) { return owner & ~kReleasingBit; }
 
-  // Region: [cursor line][gate cache line][kMaxGates gate lines], each word
-  // alone on its cache line.
+  // Region: [cursor line][gate cache line][kMaxGates gate lines]; a gate line
+  // holds the gate and the pid of the process that owns it [GateOwned].
   static constexpr std::size_t region_bytes() { return (2 + kMaxGates) * detail::kCacheLine; }
 
   // Constructs the region's words (reset() gives them their values).
@@ -53,6 +72,7 @@ class Sequencer {
     detail::construct_at_offset<Word>(region, kGateCacheOffset);
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       detail::construct_at_offset<Word>(region, gate_offset(g));
+      detail::construct_at_offset<Word>(region, gate_offset(g) + kOwnerOffset);
     }
   }
   static void destroy(std::byte* region) {
@@ -60,6 +80,7 @@ class Sequencer {
     detail::destroy_at_offset<Word>(region, kGateCacheOffset);
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       detail::destroy_at_offset<Word>(region, gate_offset(g));
+      detail::destroy_at_offset<Word>(region, gate_offset(g) + kOwnerOffset);
     }
   }
 
@@ -79,8 +100,16 @@ class Sequencer {
     if (mode_ == OverflowMode::kOverwrite) {
       return next().fetch_add(1, mo(Orders::kOverwriteClaim));  // (D1) relaxed: uniqueness only
     }
+    // Only once a claim has failed: an uncontended claim reads no clock.
+    auto next_check = Sync::clock::now() + kGateCheckInterval;
     for (;;) {
       if (const std::optional<std::uint64_t> c = try_claim()) return *c;
+      // Now and then, in case the slowest reader is a dead process's. By the
+      // clock, not by count: on a busy CPU one yield can last a time slice.
+      if (const auto now = Sync::clock::now(); now >= next_check) {
+        release_dead_gates();
+        next_check = now + kGateCheckInterval;
+      }
       Sync::yield();
     }
   }
@@ -126,6 +155,7 @@ class Sequencer {
       return absl::FailedPreconditionError("reader gates exist only in gated mode");
     }
     for (std::size_t g = 0; g < kMaxGates; ++g) {
+      if (!take_owner(g)) continue;
       std::uint64_t expected = kFreeGate;
       const std::uint64_t floor = cursor();  // (D3)
       // (D6) seq_cst: sets the gate at a floor <= start, before (D7) in the
@@ -144,6 +174,7 @@ class Sequencer {
         advance_gate(g, start);  // (D8)
         return std::pair{g, start};
       }
+      free_owner(g);  // not reached while [GateOwned] holds: the gate was free
     }
     return absl::ResourceExhaustedError(
         absl::StrCat("all ", kMaxGates, " reader gates are registered"));
@@ -158,11 +189,35 @@ class Sequencer {
 
   void release_gate(std::size_t g) {
     gate(g).store(kFreeGate, mo(Orders::kGateAdvance));  // (D8), as in advance_gate
+    free_owner(g);
+  }
+
+  // [DeadGateRelease] Frees the gates of reader processes that are gone; how many.
+  std::size_t release_dead_gates() {
+    std::size_t released = 0;
+    for (std::size_t g = 0; g < kMaxGates; ++g) {
+      // (G2) relaxed: a stale pid costs a wasted check or a later release; the
+      // CAS (G4) decides.
+      std::uint64_t owner = gate_owner(g).load(mo(Orders::kGateOwnerLoad));
+      const std::uint64_t pid = process_of(owner);
+      if (owner == kNoOwner || pid == Sync::process_id() || !Sync::process_gone(pid)) continue;
+      // (G4) relaxed: the dead owner's (or dead releaser's) gate stores are
+      // visible by now [DeadWritesVisible]; this only makes one caller the releaser.
+      if (!gate_owner(g).compare_exchange_strong(owner, releasing(Sync::process_id()),
+                                                 mo(Orders::kGateOwnerTakeover),
+                                                 cas_failure_order(mo(Orders::kGateOwnerTakeover)))) {
+        continue;
+      }
+      release_gate(g);
+      ++released;
+    }
+    return released;
   }
 
   void reset(std::uint64_t first_counter) {
     for (std::size_t g = 0; g < kMaxGates; ++g) {
-      gate(g).store(kFreeGate, mo(Orders::kResetStore));  // (D9) relaxed: nothing runs
+      gate(g).store(kFreeGate, mo(Orders::kResetStore));         // (D9) relaxed: nothing runs
+      gate_owner(g).store(kNoOwner, mo(Orders::kResetStore));    // (D9)
     }
     gate_cache().store(first_counter, mo(Orders::kResetStore));  // (D9)
     next().store(first_counter, mo(Orders::kResetStore));        // (D9)
@@ -174,10 +229,31 @@ class Sequencer {
   }
   static constexpr std::size_t kGateCacheOffset = detail::kCacheLine;
   static constexpr std::size_t gate_offset(std::size_t g) { return (2 + g) * detail::kCacheLine; }
+  static constexpr std::size_t kOwnerOffset = 8;
+  // How often a waiting gated writer looks for dead readers' gates: the bound
+  // on how long a dead reader holds writers up, once the gate is the slowest.
+  static constexpr std::chrono::milliseconds kGateCheckInterval{1};
 
   Word& next() const { return *detail::object_at<Word>(region_, 0); }
   Word& gate_cache() const { return *detail::object_at<Word>(region_, kGateCacheOffset); }
   Word& gate(std::size_t g) const { return *detail::object_at<Word>(region_, gate_offset(g)); }
+  Word& gate_owner(std::size_t g) const {
+    return *detail::object_at<Word>(region_, gate_offset(g) + kOwnerOffset);
+  }
+
+  // Makes this process the owner of gate g if nobody owns it [GateOwned].
+  bool take_owner(std::size_t g) {
+    std::uint64_t none = kNoOwner;
+    // (G1) acquire: pairs with (G3), so the last owner's (or releaser's) free
+    // gate store (D8) happens-before this owner's gate stores.
+    return gate_owner(g).compare_exchange_strong(none, Sync::process_id(),
+                                                 mo(Orders::kGateOwnerClaim),
+                                                 cas_failure_order(mo(Orders::kGateOwnerClaim)));
+  }
+  void free_owner(std::size_t g) {
+    // (G3) release: pairs with (G1); publishes the free gate (D8) before it.
+    gate_owner(g).store(kNoOwner, mo(Orders::kGateOwnerRelease));
+  }
 
   // The slowest registered gate, and never above `cursor` [GateCacheIsFloor].
   std::uint64_t min_gate(std::uint64_t cursor) const {

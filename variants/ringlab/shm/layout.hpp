@@ -78,8 +78,9 @@ struct SegmentSpec {
 };
 
 inline constexpr std::array<char, 8> kMagic = {'R', 'I', 'N', 'G', 'L', 'A', 'B', 'S'};
-// Bumped whenever LayoutHeader or the meaning of a field changes.
-inline constexpr std::uint32_t kLayoutVersion = 1;
+// Bumped whenever LayoutHeader, the meaning of a field or a storage's region
+// layout changes. 2: writer tables and owner numbers in markers (crash recovery).
+inline constexpr std::uint32_t kLayoutVersion = 2;
 
 // The state word. Non-zero codes, so that zero-filled memory (an object not yet
 // written) is neither.

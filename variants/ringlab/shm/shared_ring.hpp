@@ -18,6 +18,7 @@
 // never wake its readers; it is refused at compile time.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -40,18 +41,26 @@ namespace ringlab::shm {
 template <class Storage>
 struct SharedStorage;
 
-template <class Orders>
-struct SharedStorage<SeqlockStorage<StdSync, Orders>> {
-  using S = SeqlockStorage<StdSync, Orders>;
-  static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring, const S::Options&) {
+// StdSync or a policy derived from it (the crash tests' kills at crash points).
+template <class Sync>
+concept StdAtomics = std::derived_from<Sync, StdSync>;
+template <class Sync>
+concept ProcessSharedLocks =
+    StdAtomics<Sync> && std::same_as<typename Sync::shared_mutex, ProcessSharedRwLock>;
+
+template <StdAtomics Sync, class Orders>
+struct SharedStorage<SeqlockStorage<Sync, Orders>> {
+  using S = SeqlockStorage<Sync, Orders>;
+  static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
+                                  const typename S::Options&) {
     return {kind,          StorageVariant::kSeqlock, OverflowMode::kOverwrite, ring.capacity,
             ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
   }
 };
 
-template <template <class...> class Wait, class Orders>
-struct SharedStorage<DisruptorStorage<StdSync, Wait, Orders>> {
-  using S = DisruptorStorage<StdSync, Wait, Orders>;
+template <StdAtomics Sync, template <class...> class Wait, class Orders>
+struct SharedStorage<DisruptorStorage<Sync, Wait, Orders>> {
+  using S = DisruptorStorage<Sync, Wait, Orders>;
   static_assert(S::Strategy::kCrossProcess,
                 "this wait strategy sleeps on a process-local object: a writer in another "
                 "process could not wake its readers");
@@ -62,10 +71,11 @@ struct SharedStorage<DisruptorStorage<StdSync, Wait, Orders>> {
   }
 };
 
-template <class Orders>
-struct SharedStorage<RwlockStorage<ProcessSharedSync, Orders>> {
-  using S = RwlockStorage<ProcessSharedSync, Orders>;
-  static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring, const S::Options&) {
+template <ProcessSharedLocks Sync, class Orders>
+struct SharedStorage<RwlockStorage<Sync, Orders>> {
+  using S = RwlockStorage<Sync, Orders>;
+  static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
+                                  const typename S::Options&) {
     return {kind,          StorageVariant::kRwlock, OverflowMode::kOverwrite, ring.capacity,
             ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
   }
@@ -93,7 +103,14 @@ std::unique_ptr<Ring<Storage>> ring_over(Segment segment, const RingSpec& ring,
   auto keeper = std::make_shared<Segment>(std::move(segment));
   std::byte* const region = keeper->region();
   const std::uint8_t kind = keeper->header().kind;
-  return Ring<Storage>::adopt(kind, ring, options, region, std::move(keeper));
+  std::unique_ptr<Ring<Storage>> adopted =
+      Ring<Storage>::adopt(kind, ring, options, region, std::move(keeper));
+  // A full writer table is no error: this process then writes as owner 0,
+  // whose unfinished slots nobody can take over (detail/writer_table.hpp).
+  if constexpr (requires { adopted->storage().register_writer_process(); }) {
+    (void)adopted->storage().register_writer_process();
+  }
+  return adopted;
 }
 
 template <Shareable Storage>

@@ -26,8 +26,8 @@
 
 namespace ringlab {
 
-// Ordering points of DisruptorStorage: (D1)..(D9), (D3g), (D13), (D14) in
-// disruptor/sequencer.hpp,
+// Ordering points of DisruptorStorage: (D1)..(D9), (D3g), (D13), (D14),
+// (G1)..(G4) in disruptor/sequencer.hpp,
 // (D10)..(D12) in disruptor/sequence_barrier.hpp, (P1)..(P10) in
 // detail/versioned_slot.hpp. The blocking strategy has its own (Wn) table.
 struct DisruptorOrders {
@@ -48,11 +48,15 @@ struct DisruptorOrders {
     kGatedCursorLoad,
     kGateCacheLoad,
     kGateCacheStore,
+    kGateOwnerClaim,
+    kGateOwnerLoad,
+    kGateOwnerRelease,
+    kGateOwnerTakeover,
     RINGLAB_VERSIONED_SLOT_SITE_NAMES,
     kSiteCount
   };
   static constexpr auto kSites = concat_sites(
-      std::array<OrderSite, 16>{{
+      std::array<OrderSite, 20>{{
           {"sequencer.overwrite_claim (D1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
           {"sequencer.gated_claim (D2)", AtomicOp::kRmw, std::memory_order_seq_cst, "D7"},
           {"sequencer.cursor_load (D3)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
@@ -75,6 +79,11 @@ struct DisruptorOrders {
            "D14"},
           {"sequencer.gate_cache_store (D14)", AtomicOp::kStore, std::memory_order_release,
            "D13"},
+          {"sequencer.gate_owner_claim (G1)", AtomicOp::kRmw, std::memory_order_acquire, "G3"},
+          {"sequencer.gate_owner_load (G2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+          {"sequencer.gate_owner_release (G3)", AtomicOp::kStore, std::memory_order_release,
+           "G1"},
+          {"sequencer.gate_owner_takeover (G4)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
       }},
       detail::kVersionedSlotSites);
   static_assert(kSites.size() == kSiteCount);
@@ -95,6 +104,7 @@ class DisruptorStorage {
   using Word = typename Sync::template atomic<std::uint64_t>;
   using Slot = detail::VersionedSlot<Sync, Orders>;
   using Seq = Sequencer<Sync, Orders>;
+  using Writers = detail::WriterTable<Sync, Orders>;
 
  public:
   using Strategy = Wait<Sync>;
@@ -102,11 +112,15 @@ class DisruptorStorage {
   using Options = DisruptorOptions;
   static constexpr std::string_view kName = "disruptor";
 
-  // Region: [sequencer][markers, 8 bytes each, dense][bodies, cache-line strided].
+  // Region: [sequencer][writer table][markers, 8 bytes each, dense][bodies,
+  // cache-line strided]. Bodies end the region (the fuzz target's walk relies on it).
   static std::size_t body_stride(const RingSpec& spec) {
     return detail::round_up(8 * detail::body_words(spec.payload_capacity), detail::kCacheLine);
   }
-  static std::size_t markers_offset() { return Seq::region_bytes(); }
+  static constexpr std::size_t writers_offset() { return Seq::region_bytes(); }
+  static constexpr std::size_t markers_offset() {
+    return writers_offset() + Writers::region_bytes();
+  }
   static std::size_t bodies_offset(const RingSpec& spec) {
     return markers_offset() + detail::round_up(8 * spec.capacity, detail::kCacheLine);
   }
@@ -125,6 +139,7 @@ class DisruptorStorage {
         detail::construct_at_offset<Word>(region, bodies_offset(spec) + i * body_stride(spec) + 8 * w);
       }
     }
+    Writers::initialise(region + writers_offset());
     DisruptorStorage(detail::kAdoptRegion, spec, region, options).reset(first_counter);
   }
 
@@ -139,6 +154,7 @@ class DisruptorStorage {
         bodies_(region + bodies_offset(spec)),
         markers_(region + markers_offset()),
         sequencer_(region, spec.capacity, options.mode),
+        writers_(region + writers_offset()),
         barrier_(*this, strategy_) {}
 
   // Owns the region's objects: constructs them now, destroys them at the end.
@@ -157,6 +173,17 @@ class DisruptorStorage {
         detail::destroy_at_offset<Word>(bodies_, i * stride_ + 8 * w);
       }
     }
+    Writers::destroy(region_ + writers_offset());
+  }
+
+  // For a region shared between processes: registers this process as a writer
+  // [DeadWriterTakeover] (see SeqlockStorage), and as the owner of the reader
+  // gates it registers [DeadGateRelease]. Before the storage is used. False
+  // when the writer table is full.
+  bool register_writer_process() {
+    writer_.table = &writers_;
+    writer_.owner = writers_.register_process(Sync::process_id());
+    return writer_.owner != Writers::kNoOwner;
   }
   DisruptorStorage(const DisruptorStorage&) = delete;
   DisruptorStorage& operator=(const DisruptorStorage&) = delete;
@@ -207,8 +234,9 @@ class DisruptorStorage {
 
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
+    Sync::crash_point(CrashPoint::kAfterClaim);
     Word& m = marker(counter);
-    if (Slot::begin_write(m, counter)) {
+    if (Slot::begin_write(m, counter, writer_)) {
       Slot::write_body(body(counter), header, payload, abandoned);
       Slot::commit(m, counter);
     }
@@ -228,6 +256,8 @@ class DisruptorStorage {
   std::byte* const bodies_;
   std::byte* const markers_;
   Seq sequencer_;
+  Writers writers_;
+  typename Slot::Writer writer_;
   Strategy strategy_;
   Barrier barrier_;
   bool owns_objects_ = false;

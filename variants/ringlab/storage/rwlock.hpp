@@ -149,15 +149,21 @@ class RwlockStorage {
 
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
+    Sync::crash_point(CrashPoint::kAfterClaim);
     SlotHeader& s = slot(counter);
     std::unique_lock lock(s.lock);
     // A lapping writer got here first: never put an older frame over it.
     if (s.held > counter) return;
+    Sync::crash_point(CrashPoint::kAfterMark);
     s.held = counter + 1;
     s.frame = header;
     s.length = static_cast<std::uint32_t>(payload.size());
     s.abandoned = abandoned;
-    if (!payload.empty()) std::memcpy(payload_of(s), payload.data(), payload.size());
+    const std::size_t half = payload.size() / 2;
+    std::memcpy(payload_of(s), payload.data(), half);
+    Sync::crash_point(CrashPoint::kMidPayload);
+    std::memcpy(payload_of(s) + half, payload.data() + half, payload.size() - half);
+    Sync::crash_point(CrashPoint::kBeforePublish);
   }
 
   void copy_out(const SlotHeader& s, FrameBuffer& out) const {

@@ -44,6 +44,7 @@ template <class Sync = StdSync, class Orders = SeqlockOrders>
 class SeqlockStorage {
   using Word = typename Sync::template atomic<std::uint64_t>;
   using Slot = detail::VersionedSlot<Sync, Orders>;
+  using Writers = detail::WriterTable<Sync, Orders>;
 
  public:
   static constexpr std::string_view kName = "seqlock";
@@ -51,14 +52,17 @@ class SeqlockStorage {
     friend bool operator==(const Options&, const Options&) = default;
   };
 
-  // Region: [head, alone on its cache line][slot 0][slot 1]...; a slot is its
-  // marker then its body, padded to whole cache lines.
+  // Region: [head, alone on its cache line][writer table][slot 0][slot 1]...;
+  // a slot is its marker then its body, padded to whole cache lines. Slots
+  // end the region (the fuzz target's walk relies on it).
   static std::size_t slot_stride(const RingSpec& spec) {
     return detail::round_up(8 * (1 + detail::body_words(spec.payload_capacity)),
                             detail::kCacheLine);
   }
+  static constexpr std::size_t writers_offset() { return detail::kCacheLine; }
+  static constexpr std::size_t slots_offset() { return detail::kCacheLine + Writers::region_bytes(); }
   static std::size_t region_bytes(const RingSpec& spec) {
-    return detail::kCacheLine + spec.capacity * slot_stride(spec);
+    return slots_offset() + spec.capacity * slot_stride(spec);
   }
 
   // Constructs the region's atomics and empties every slot: once per region,
@@ -71,6 +75,7 @@ class SeqlockStorage {
         detail::construct_at_offset<Word>(region, slot_offset(spec, i) + 8 * w);
       }
     }
+    Writers::initialise(region + writers_offset());
     SeqlockStorage(detail::kAdoptRegion, spec, region, options).reset(first_counter);
   }
 
@@ -81,7 +86,8 @@ class SeqlockStorage {
         mask_(spec.capacity - 1),
         stride_(slot_stride(spec)),
         region_(region),
-        head_(detail::object_at<Word>(region, 0)) {}
+        head_(detail::object_at<Word>(region, 0)),
+        writers_(region + writers_offset()) {}
 
   // Owns the region's objects: constructs them now, destroys them at the end.
   SeqlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
@@ -98,6 +104,17 @@ class SeqlockStorage {
         detail::destroy_at_offset<Word>(region_, slot_offset(spec_, i) + 8 * w);
       }
     }
+    Writers::destroy(region_ + writers_offset());
+  }
+
+  // For a region shared between processes: registers this process as a writer,
+  // so that a writer of another process may take over a slot this one leaves
+  // mid-write by dying [DeadWriterTakeover], and this one may take over theirs.
+  // Before the storage is used. False when the table is full (then neither).
+  bool register_writer_process() {
+    writer_.table = &writers_;
+    writer_.owner = writers_.register_process(Sync::process_id());
+    return writer_.owner != Writers::kNoOwner;
   }
   SeqlockStorage(const SeqlockStorage&) = delete;
   SeqlockStorage& operator=(const SeqlockStorage&) = delete;
@@ -149,8 +166,9 @@ class SeqlockStorage {
 
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
+    Sync::crash_point(CrashPoint::kAfterClaim);
     Word& m = marker(counter);
-    if (!Slot::begin_write(m, counter)) return;  // superseded by a lapping writer
+    if (!Slot::begin_write(m, counter, writer_)) return;  // superseded by a lapping writer
     Slot::write_body(body(counter), header, payload, abandoned);
     Slot::commit(m, counter);
   }
@@ -159,10 +177,10 @@ class SeqlockStorage {
     return 1 + detail::body_words(spec.payload_capacity);
   }
   static std::size_t slot_offset(const RingSpec& spec, std::size_t index) {
-    return detail::kCacheLine + index * slot_stride(spec);
+    return slots_offset() + index * slot_stride(spec);
   }
   std::size_t slot_offset(std::uint64_t counter) const {
-    return detail::kCacheLine + (counter & mask_) * stride_;
+    return slots_offset() + (counter & mask_) * stride_;
   }
   Word& marker(std::uint64_t counter) const {
     return *detail::object_at<Word>(region_, slot_offset(counter));
@@ -176,6 +194,8 @@ class SeqlockStorage {
   const std::size_t stride_;
   std::byte* const region_;
   Word* const head_;
+  Writers writers_;
+  typename Slot::Writer writer_;
   bool owns_objects_ = false;
 };
 
