@@ -61,11 +61,15 @@ def conformance_of(cases):
 
 
 def stress_of(build):
+    """One entry per stress run. A run across processes (shape "xproc", over a
+    ring in shared memory) says so in "processes"; runs before that flag
+    existed were all in one process."""
     runs = []
     for path in sorted((ROOT / "build" / build / "harness" / "stress").glob("stress.*.json")):
         r = json.loads(path.read_text())
         runs.append({"build": build, "variant": r["variant"],
                      "shape": path.stem.split(".", 2)[2],
+                     "processes": r.get("processes", False),
                      "frames_checked": r["frames_checked"], "torn": r["torn"],
                      "regressions": r["regressions"], "loss_exact": r["loss_exact"],
                      "passed": r["passed"], "seconds": r["seconds"]})

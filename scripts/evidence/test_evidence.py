@@ -1,7 +1,10 @@
-"""Tests of how evidence.py reads the model checker's and ctest's output."""
+"""Tests of how evidence.py reads the model checker's, ctest's and the stress harness's output."""
+import json
 import pathlib
 import sys
+import tempfile
 import unittest
+from unittest import mock
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import evidence  # noqa: E402
@@ -59,14 +62,43 @@ class Conformance(unittest.TestCase):
         cases = [
             {"name": "stress.seqlock.laps", "passed": False,
              "output": "WARNING: ThreadSanitizer: data race\n... WARNING: ThreadSanitizer: x"},
+            {"name": "stress.disruptor-spin.xproc", "passed": False,
+             "output": "WARNING: ThreadSanitizer: data race"},
             {"name": "stress.known-bad-plain-payload.tsan-reports-race", "passed": True,
              "output": "WARNING: ThreadSanitizer: data race"},
         ]
         per_variant, known_bad = evidence.tsan_reports_of(cases)
         self.assertEqual(per_variant["seqlock"], 2)
         self.assertEqual(per_variant["rwlock"], 0)
+        self.assertEqual(per_variant["disruptor-spin"], 1)
         self.assertEqual([c["name"] for c in known_bad],
                          ["stress.known-bad-plain-payload.tsan-reports-race"])
+
+
+class Stress(unittest.TestCase):
+    # The fields of harness/stress/stress.cpp's JSON that evidence.py reads.
+    RUN = {"variant": "seqlock", "frames_checked": 10, "torn": 0, "regressions": 0,
+           "loss_exact": True, "passed": True, "seconds": 1.5}
+
+    def runs_of(self, files):
+        with tempfile.TemporaryDirectory() as root:
+            stress_dir = pathlib.Path(root) / "build" / "release" / "harness" / "stress"
+            stress_dir.mkdir(parents=True)
+            for name, run in files.items():
+                (stress_dir / name).write_text(json.dumps(run))
+            with mock.patch.object(evidence, "ROOT", pathlib.Path(root)):
+                return evidence.stress_of("release")
+
+    def test_cross_process_runs_are_told_apart_from_in_process_ones(self):
+        runs = self.runs_of({
+            "stress.seqlock.cursors.json": self.RUN,  # written before --processes existed
+            "stress.seqlock.xproc.json": dict(self.RUN, processes=True),
+            "stress.disruptor-gated.xproc.json": dict(self.RUN, variant="disruptor-gated",
+                                                      processes=True),
+        })
+        got = {(r["variant"], r["shape"]): r["processes"] for r in runs}
+        self.assertEqual(got, {("seqlock", "cursors"): False, ("seqlock", "xproc"): True,
+                               ("disruptor-gated", "xproc"): True})
 
 
 if __name__ == "__main__":
