@@ -3,13 +3,38 @@
 (the quick set, briefly) runs without error, and its counters obey what must
 hold whatever the machine: percentiles in order, rates positive, a reader never
 receives more frames than were written, no loss where the writer waits for its
-readers (latency, gated) or where a queue cannot lose (peers).
+readers (latency, gated) or where a queue cannot lose (peers). Cross-process
+benchmarks (scenarios ending in _xproc) obey their in-process twin's rules, have
+that twin in the set, and leave neither a peer process nor a shared-memory
+segment behind.
 
 Usage: check_bench_json.py RINGLAB_BENCH OUT.json
 """
+import glob
 import json
 import subprocess
 import sys
+
+XPROC = "_xproc"
+
+
+def twin_of(name):
+    """The in-process twin of a cross-process benchmark's name."""
+    family, scenario, rest = name.split("/", 2)
+    return f"{family}/{scenario.removesuffix(XPROC)}/{rest}"
+
+
+def leftovers(bench_pid):
+    """Peer processes and segments a finished benchmark process left behind."""
+    found = glob.glob(f"/dev/shm/ringlab.*.bench-xproc-{bench_pid}-*")
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            words = open(cmdline, "rb").read().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        if b"--xproc-peer" in words and f"--parent={bench_pid}".encode() in words:
+            found.append(f"peer process {cmdline.split('/')[2]}")
+    return found
 
 
 def main(bench, out):
@@ -21,11 +46,17 @@ def main(bench, out):
     problems = []
     if sorted(map(strip, listed)) != sorted(map(strip, quick)):
         problems.append("the smoke configuration does not run the quick set")
-    proc = subprocess.run([bench, "--config=smoke", f"--benchmark_out={out}",
-                           "--benchmark_out_format=json"], capture_output=True, text=True)
+    for name in listed:
+        if name.split("/")[1].endswith(XPROC) and twin_of(name) not in listed:
+            problems.append(f"{name}: no in-process twin {twin_of(name)}")
+    proc = subprocess.Popen([bench, "--config=smoke", f"--benchmark_out={out}",
+                             "--benchmark_out_format=json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    stdout, stderr = proc.communicate()
     if proc.returncode != 0:
-        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        print(stdout[-3000:], stderr[-3000:])
         return f"ringlab_bench exited {proc.returncode}"
+    problems += [f"left behind: {thing}" for thing in leftovers(proc.pid)]
     runs = json.load(open(out))["benchmarks"]
     names = [r["name"] for r in runs]
     for missing in sorted(set(listed) - set(names)):
@@ -34,6 +65,7 @@ def main(bench, out):
     for r in runs:
         name = r["name"]
         family, scenario, subject = name.split("/")[:3]
+        scenario = scenario.removesuffix(XPROC)  # held to its twin's rules
         bad = lambda why: problems.append(f"{name}: {why}")
         if r.get("error_occurred"):
             bad(f"error: {r.get('error_message')}")

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "rings/cross_process.hpp"
 #include "support/config.hpp"
 #include "support/stamp_clock.hpp"
 #include "support/threads.hpp"
@@ -20,7 +21,8 @@ const std::vector<SweepConfig>& sweep_configs() {
   static const std::vector<SweepConfig> configs = {
       {.name = "quick",
        .summary = "every variant, peer and limit at 1 writer x 1 reader, 64-byte frames, "
-                  "capacity 1024; write-only over payload sizes; minutes on 2 cores",
+                  "capacity 1024; write-only over payload sizes; seqlock and "
+                  "disruptor-spin cross-process too; minutes on 2 cores",
        .payloads = {8, 64, 512, 4096},
        .capacities = {1024},
        .writers = {1},
@@ -37,7 +39,8 @@ const std::vector<SweepConfig>& sweep_configs() {
        .memcpy_sizes = {8, 64, 512, 4096},
        .min_time_s = 0.01},
       {.name = "full",
-       .summary = "payload 8-4096 B x capacity 64-65536 x 1-2 writers x 1-2 readers",
+       .summary = "payload 8-4096 B x capacity 64-65536 x 1-2 writers x 1-2 readers; "
+                  "cross-process at 1 x 1 for rwlock, seqlock and disruptor-spin",
        .payloads = {8, 64, 256, 1024, 4096},
        .capacities = {64, 1024, 65536},
        .writers = {1, 2},
@@ -84,7 +87,9 @@ void usage(std::FILE* out) {
                "\n"
                "Runs the ring variants, the peer queues and the machine's limits (cache-line\n"
                "ping-pong, memcpy) as Google Benchmark benchmarks named\n"
-               "<family>/<scenario>/<subject>/key:value...\n"
+               "<family>/<scenario>/<subject>/key:value... Scenarios ending in _xproc run\n"
+               "their reader in a second process (this binary, started by the benchmark)\n"
+               "over a ring in POSIX shared memory.\n"
                "\n"
                "  --config=NAME   what to register (default quick):\n");
   for (const auto& c : sweep_configs()) {
@@ -104,6 +109,8 @@ void usage(std::FILE* out) {
 
 int main(int argc, char** argv) {
   using namespace ringlab::bench;
+  // A cross-process benchmark's reader: this binary again, never a benchmark run.
+  if (argc > 1 && argv[1] == kPeerFlag) return cross_process_peer_main(argc, argv);
   std::string config_name = "quick";
   bool pin = true;
   std::vector<char*> rest{argv[0]};

@@ -32,6 +32,11 @@ PEERS = ["boost-spsc", "ck-ring-spsc", "moodycamel-rwq", "moodycamel-cq"]
 SPSC_PEERS = ["boost-spsc", "ck-ring-spsc", "moodycamel-rwq"]  # "best peer" is one of these
 TARGETED = [v for v in RING_VARIANTS if v != "rwlock"]         # rwlock is the seed's baseline
 
+# ring/<scenario>_xproc/...: the twin of ring/<scenario>/... (same subject and axes) with
+# its reader in another process, over a ring in POSIX shared memory.
+XPROC = "_xproc"
+XPROC_TARGETED = ["seqlock"]  # the cross-process target is seqlock's
+
 FAMILY_ORDER = ["ring", "peer", "limit"]
 SCENARIO_ORDER = ["write_only", "read_only", "broadcast", "latency", "stalled", "oversub",
                   "transfer", "pingpong", "memcpy"]
@@ -47,6 +52,7 @@ PREFER = {"payload": 64, "cap": 1024}
 
 LATENCY_P50_TARGET = 1.25  # x ping-pong one-way
 LATENCY_P99_TARGET = 2.0
+XPROC_P50_TARGET = 1.5  # x the in-process p50 of the same run
 MIN_REPS_TO_CALL = 4
 ALPHA = 0.05
 
@@ -199,6 +205,15 @@ class BenchName:
     def axes_text(self) -> str:
         return " ".join(f"{k}:{v}" for k, v in self.axes)
 
+    @property
+    def cross_process(self) -> bool:
+        return self.scenario.endswith(XPROC)
+
+    @property
+    def base_scenario(self) -> str:
+        """The scenario of the in-process twin ("latency" for "latency_xproc")."""
+        return self.scenario.removesuffix(XPROC)
+
 
 def base_name(run_name: str) -> str:
     """A benchmark name without the parts Google Benchmark appends for run options."""
@@ -239,8 +254,14 @@ class Benchmark:
         n = self.name
         axes = tuple((k, (0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v)))
                      for k, v in n.axes)
-        return (_order(n.family, FAMILY_ORDER), _order(n.scenario, SCENARIO_ORDER),
-                _order(n.subject, SUBJECT_ORDER), axes, n.options)
+        # A cross-process benchmark right after its in-process twin.
+        return (_order(n.family, FAMILY_ORDER), _order(n.base_scenario, SCENARIO_ORDER),
+                _order(n.subject, SUBJECT_ORDER), axes, n.cross_process, n.options)
+
+    @property
+    def label(self) -> str:
+        """Its subject, marked when its reader ran in another process."""
+        return self.name.subject + (" (cross-process)" if self.name.cross_process else "")
 
 
 @dataclass
@@ -303,6 +324,15 @@ class Run:
         evidence = set((self.evidence or {}).get("variants", {}) or {})
         present = {b.name.subject for b in self.select("ring")} | evidence
         return [v for v in RING_VARIANTS if v in present] + sorted(present - set(RING_VARIANTS))
+
+    def twin(self, bench: Benchmark) -> Benchmark | None:
+        """The in-process twin of a cross-process benchmark: same family, subject and
+        axes, the scenario without its suffix."""
+        n = bench.name
+        if not n.cross_process:
+            return None
+        return next((b for b in self.select(n.family, n.base_scenario, n.subject)
+                     if b.name.axes == n.axes), None)
 
     def at(self, family, scenario, subject, strict=None, prefer=PREFER) -> Benchmark | None:
         """The benchmark whose axes equal `strict` (an axis a name lacks matches), at the
@@ -426,6 +456,11 @@ TRANSFER = Workload("transfer delivered/s", "delivered_per_s", "broadcast", "tra
 LATENCY_P50 = Workload("one-way latency p50", "p50_ns", "latency", "latency")
 LATENCY_P99 = Workload("one-way latency p99", "p99_ns", "latency", "latency")
 WRITE_ONLY = Workload("write-only frames/s", "frames_per_s", "write_only", None)
+LATENCY_XPROC = Workload("cross-process one-way latency p50", "p50_ns", "latency" + XPROC, None)
+TRANSFER_XPROC = Workload("cross-process transfer delivered/s", "delivered_per_s",
+                          "broadcast" + XPROC, None)
+# Each cross-process workload with its in-process twin.
+XPROC_TWINS = [(LATENCY_XPROC, LATENCY_P50), (TRANSFER_XPROC, TRANSFER)]
 
 
 @dataclass
@@ -623,6 +658,16 @@ def target_row(run: Run, variant: str, what: str, bench: Benchmark | None, count
     return [variant, what, figure(run, bench, counter) + note, ref_text, fmt_ratio(r), verdict]
 
 
+def xproc_target_row(run: Run, variant: str) -> list[str]:
+    """The cross-process one-way p50 against its in-process twin of the same run."""
+    cross = LATENCY_XPROC.bench(run, variant)
+    inproc = run.twin(cross) if cross is not None else LATENCY_P50.bench(run, variant)
+    reference = inproc.median("p50_ns") if inproc is not None else None
+    return target_row(run, variant, "cross-process one-way p50 (same run)", cross, "p50_ns",
+                      reference, f"in-process {figure(run, inproc, 'p50_ns')}",
+                      XPROC_P50_TARGET, higher=False)
+
+
 def section_stands(run: Run) -> list[str]:
     limit = pingpong_limit(run)
     peer = best_peer(run, TRANSFER)
@@ -635,7 +680,10 @@ def section_stands(run: Run) -> list[str]:
     lines += [f"Targets at 1 writer × 1 reader, 64-byte frames, on medians over repetitions, "
               f"measured in this run, never estimated. The limit is the cache-line "
               f"ping-pong one-way latency of this machine: {limit_text}. The best SPSC peer "
-              f"on transfer (highest median among {', '.join(SPSC_PEERS)}): {peer_text}.", ""]
+              f"on transfer (highest median among {', '.join(SPSC_PEERS)}): {peer_text}. "
+              f"The cross-process target holds {' and '.join(XPROC_TARGETED)}'s one-way p50 "
+              f"with its reader in another process (`ring/latency{XPROC}`) to "
+              f"{XPROC_P50_TARGET:g}× that of its in-process twin in the same run.", ""]
     recorded = run.context.get("pingpong_one_way_ns")
     if limit.bench is not None and isinstance(recorded, (int, float)) and \
             abs(recorded - limit.value) > 0.01 * limit.value:
@@ -659,6 +707,8 @@ def section_stands(run: Run) -> list[str]:
         rows.append(target_row(run, v, "transfer delivered/s", transfer, "delivered_per_s",
                                peer.median("delivered_per_s") if peer else None, peer_ref,
                                1.0, higher=True, note=note))
+        if v in XPROC_TARGETED:
+            rows.append(xproc_target_row(run, v))
     if not rows:
         return lines + ["No seqlock or disruptor variant in this run.", ""] + \
             evidence_summary(run) + [""]
@@ -741,7 +791,52 @@ def section_why(run: Run) -> list[str]:
                      "publishes with a plain store that its store buffer absorbs, and "
                      "runs ahead into lines the reader is not touching.")
         lines += [text, ""]
+    lines += why_cross_process(run)
     return lines if len(lines) > 2 else []
+
+
+def twin_ratios(run: Run, workload: Workload) -> list[str]:
+    """'subject cross-process figure against in-process figure, ratio' per variant run both
+    ways."""
+    found = []
+    for v in run.subjects("ring", RING_VARIANTS):
+        cross = workload.bench(run, v)
+        twin = run.twin(cross) if cross is not None else None
+        counter = workload.counter
+        if twin is not None and cross.values(counter) and twin.values(counter):
+            found.append(f"{v} {figure(run, cross, counter)} against "
+                         f"{figure(run, twin, counter)} in-process, "
+                         f"{fmt_ratio(ratio(cross.median(counter), twin.median(counter)))}")
+    return found
+
+
+def why_cross_process(run: Run) -> list[str]:
+    latency, transfer = twin_ratios(run, LATENCY_XPROC), twin_ratios(run, TRANSFER_XPROC)
+    if not latency and not transfer:
+        return []
+    clock = ("the TSC, which the kernel reports constant and nonstop: one count on every core"
+             if run.context.get("stamp_clock") == "tsc" else "steady_clock, one count "
+             "system-wide")
+    text = (f"**Cross-process.** In the `{XPROC}` benchmarks the writer stays in the benchmark "
+            "process and the reader runs in a second one: the same binary, started with "
+            "posix_spawn and pinned to the CPU the in-process reader takes. The ring lives in "
+            "a POSIX shared-memory segment (a tmpfs object in /dev/shm that both processes map "
+            "MAP_SHARED); the acknowledgements and the start and stop flags sit in a second "
+            "shared mapping, through which the reader also hands back its histogram. Both "
+            f"sides stamp with the same clock ({clock}) and convert ticks by the benchmark's "
+            "calibration. A frame goes from one process to the other exactly as from one "
+            "thread to another: the same cache lines move between the same two cores under "
+            "the same coherence protocol, and no system call takes part in a hand-off, so a "
+            "ratio near 1 is expected. What differs lies around those lines: each process "
+            "reaches the ring through its own page tables and TLB entries (a TLB miss walks "
+            "that process's tables; each page's first touch in each process is a minor fault, "
+            "paid in the first lap), and where a core is shared, switching to another process "
+            "changes address space where switching threads does not.")
+    if latency:
+        text += f" One-way p50 here: {'; '.join(latency)}."
+    if transfer:
+        text += f" Transfer delivered/s: {'; '.join(transfer)}."
+    return [text, ""]
 
 
 # --- correctness evidence -------------------------------------------------------------
@@ -943,6 +1038,13 @@ def comparison_pairs(run: Run, strict=None, with_peers=True) -> list[Pair]:
     for a_subject, b_subject in (("seqlock", "disruptor-spin"), ("rwlock", "seqlock")):
         for workload in (TRANSFER, LATENCY_P50, WRITE_ONLY):
             add(a_subject, b_subject, workload)
+    for v in variants:
+        for cross_workload, workload in XPROC_TWINS:
+            cross = cross_workload.bench(run, v, strict)
+            twin = run.twin(cross) if cross is not None else None
+            if twin is not None and cross.values(workload.counter) \
+                    and twin.values(workload.counter):
+                pairs.append(Pair(cross, twin, workload))
     return pairs
 
 
@@ -951,8 +1053,8 @@ def comparison_rows(run: Run, pairs: list[Pair]) -> list[list[str]]:
     for pair in pairs:
         counter = pair.workload.counter
         a_vals, b_vals = pair.a.values(counter), pair.b.values(counter)
-        verdict = judge(a_vals, b_vals, pair.workload.better, pair.a.name.subject)
-        rows.append([f"{pair.a.name.subject} vs {pair.b.name.subject}{pair.b_note}",
+        verdict = judge(a_vals, b_vals, pair.workload.better, pair.a.label)
+        rows.append([f"{pair.a.label} vs {pair.b.label}{pair.b_note}",
                      pair.workload.title, figure(run, pair.a, counter),
                      figure(run, pair.b, counter),
                      fmt_ratio(ratio(pair.a.median(counter), pair.b.median(counter))),
@@ -1009,7 +1111,7 @@ def latency_over_limit(counter: str):
 
 def bytes_over_memcpy(run: Run, b: Benchmark, limit: Limit) -> float | None:
     reference = memcpy_at(run, b.name.axis("payload"))
-    if b.name.scenario not in THROUGHPUT_SCENARIOS or reference is None:
+    if b.name.base_scenario not in THROUGHPUT_SCENARIOS or reference is None:
         return None
     return ratio(b.median("bytes_per_s"), reference.median("bytes_per_s"))
 
@@ -1026,22 +1128,41 @@ LIMIT_RATIOS = {
 }
 
 
+def over_twin(counter: str, scenarios: tuple):
+    def over(run: Run, b: Benchmark, limit: Limit) -> float | None:
+        twin = run.twin(b)
+        if twin is None or b.name.base_scenario not in scenarios:
+            return None
+        return ratio(b.median(counter), twin.median(counter))
+    return over
+
+
+# A cross-process figure beside its in-process twin's, in the same run.
+TWIN_RATIOS = {
+    "p50 ÷ in-process": over_twin("p50_ns", ("latency",)),
+    "delivered/s ÷ in-process": over_twin("delivered_per_s", THROUGHPUT_SCENARIOS),
+}
+
+
 def scenario_table(run: Run, benches: list[Benchmark]) -> list[str]:
     axis_keys = []
     for b in benches:
         axis_keys += [k for k, _ in b.name.axes if k not in axis_keys]
     counters = [c for c in COUNTERS if any(b.values(c) for b in benches)]
     limit = pingpong_limit(run)
-    ratios = {title: [fn(run, b, limit) for b in benches] for title, fn in LIMIT_RATIOS.items()}
+    ratios = {title: [fn(run, b, limit) for b in benches]
+              for title, fn in (LIMIT_RATIOS | TWIN_RATIOS).items()}
     ratios = {title: values for title, values in ratios.items()
               if any(v is not None for v in values)}
-    headers = (["ref", "subject"] + axis_keys
+    mixed = any(b.name.cross_process for b in benches)
+    headers = (["ref", "subject"] + (["process"] if mixed else []) + axis_keys
                + [COUNTERS[c].label for c in counters] + list(ratios)
                + ["reps", "reproduce"])
     rows = []
     for i, b in enumerate(benches):
         command = run.reproduce(b)
-        rows.append([anchor(run, b), b.name.subject]
+        process = ["cross-process" if b.name.cross_process else "in-process"] if mixed else []
+        rows.append([anchor(run, b), b.name.subject] + process
                     + [str(b.name.axis(k, "–")) for k in axis_keys]
                     + [median_span(b, c) for c in counters]
                     + [fmt_ratio(values[i]) for values in ratios.values()]
@@ -1055,12 +1176,16 @@ def section_details(run: Run) -> list[str]:
              "command that reruns exactly it, from the repository root after "
              "`scripts/ringlab build` (at the commit in the header; add "
              "`--benchmark_out=FILE --benchmark_out_format=json` for the JSON).", ""]
+    # A cross-process scenario shares its in-process twin's table, row beside row.
     groups: dict[tuple, list[Benchmark]] = {}
     for b in run.benchmarks:
         if b.reps:
-            groups.setdefault((b.name.family, b.name.scenario), []).append(b)
+            groups.setdefault((b.name.family, b.name.base_scenario), []).append(b)
     for (family, scenario), benches in groups.items():
-        lines += [f"### {family} / {scenario}", ""] + scenario_table(run, benches)
+        title = f"### {family} / {scenario}"
+        if any(b.name.cross_process for b in benches):
+            title += f" and {scenario}{XPROC}"
+        lines += [title, ""] + scenario_table(run, benches)
     failed = run.failures()
     if failed:
         lines += ["### Benchmarks that failed", "",
@@ -1148,7 +1273,9 @@ def section_how_to_read(run: Run) -> list[str]:
               "(stall 0: writer alone, 1: with a running reader, 2: with a reader preempted "
               "by a hog thread on its CPU). The ping-pong limit is the one-way time of a "
               "cache line bouncing between two threads on this machine: no cross-thread "
-              "hand-off can beat it, so latency is judged as a ratio to it. Transfer "
+              "hand-off can beat it, so latency is judged as a ratio to it. A scenario "
+              f"ending in `{XPROC}` is its twin's with the reader in another process, over a "
+              "ring in POSIX shared memory; its rows stand beside the twin's. Transfer "
               "compares an overwrite ring with queues that never lose a frame: read it "
               "beside the loss column.", "",
               "What the verdicts rest on: targets are medians of this run on this machine "
@@ -1180,8 +1307,19 @@ def _headline_subjects(run: Run, workload: Workload) -> list[tuple[str, Benchmar
     return [(s, b) for s, b in found if b is not None and b.values(workload.counter)]
 
 
+def _with_cross_process(run: Run, data: list, workload: Workload) -> list:
+    """Each subject's cross-process benchmark of `workload` right after it, where run."""
+    out = []
+    for subject, bench in data:
+        out.append((subject, bench))
+        cross = workload.bench(run, subject)
+        if cross is not None and cross.values(workload.counter):
+            out.append((cross.label, cross))
+    return out
+
+
 def plot_latency(run: Run, plt):
-    data = _headline_subjects(run, LATENCY_P50)
+    data = _with_cross_process(run, _headline_subjects(run, LATENCY_P50), LATENCY_XPROC)
     if not data:
         return None
     percentiles = [c for c in ("p50_ns", "p90_ns", "p99_ns", "p999_ns")
@@ -1324,8 +1462,9 @@ def plot_scaling_p99(run: Run, plt):
 
 
 PLOTS = {  # name -> (caption, function)
-    "latency_1x1": ("One-way latency percentiles per variant and peer; the line is the "
-                    "ping-pong one-way limit", plot_latency),
+    "latency_1x1": ("One-way latency percentiles per variant and peer, each cross-process "
+                    "figure beside its in-process twin; the line is the ping-pong one-way "
+                    "limit", plot_latency),
     "transfer_1x1": ("Transfer throughput per variant and peer, min–max error bars",
                      plot_transfer),
     "write_only_payload": ("Write-only frames/s against payload, memcpy as reference",

@@ -3,7 +3,9 @@
 The fixture run (fixtures/20261130-100000-quick) is hand-made: seqlock's one-way p50 sits
 clearly below disruptor-spin's (5 repetitions each), their transfer figures overlap, and
 rwlock has 3 repetitions only. The ping-pong p50 is 50.0 ns; aggregates carry absurd values
-(9999) that must never reach the report.
+(9999) that must never reach the report. seqlock and disruptor-spin also ran cross-process
+(ring/latency_xproc: p50 67.0 ns and 98.0 ns against 61.0 ns and 91.0 ns in-process), and
+seqlock's transfer too (ring/broadcast_xproc, 11.8 M/s against 12.2 M/s).
 """
 
 import copy
@@ -113,6 +115,48 @@ class FixtureReport(unittest.TestCase):
         absent = table_row(stands, "disruptor-yield", "one-way p50")
         self.assertTrue(absent.endswith("not in this run |"))
         self.assertNotIn("rwlock |", stands)  # the baseline carries no target
+
+    def test_cross_process_target_met(self):
+        stands = section(self.text, "Where ringlab stands")
+        row = table_row(stands, "seqlock", "cross-process one-way p50 (same run)")
+        for cell in ("67.0 ns", "in-process 61.0 ns", "| 1.10× |", "**met** (target ≤ 1.5×)"):
+            self.assertIn(cell, row)
+        self.assertNotIn("| disruptor-spin | cross-process", stands)  # seqlock's target only
+        self.assertIn("**2 of 7 measured targets met, 5 not met**", stands)
+
+    def test_why_says_what_the_cross_process_figure_includes(self):
+        stands = section(self.text, "Where ringlab stands")
+        why = stands[stands.index("**Cross-process.**"):]
+        why = why[:why.index("\n\n")]
+        for fact in ("second one", "pinned to the CPU the in-process reader takes",
+                     "POSIX shared-memory segment", "second shared mapping", "the TSC",
+                     "coherence", "ratio near 1 is expected", "TLB", "minor fault",
+                     "seqlock 67.0 ns", "against 61.0 ns", "1.10×", "disruptor-spin 98.0 ns",
+                     "Transfer delivered/s: seqlock 11.8 M/s"):
+            self.assertIn(fact, why)
+
+    def test_cross_process_rows_stand_beside_their_twins(self):
+        details = section(self.text, "Detailed results")
+        latency = details[details.index("### ring / latency and latency_xproc\n"):]
+        latency = latency[:latency.index("\n### ")]
+        rows = [line for line in latency.splitlines() if line.startswith("| <a")]
+        subjects = [[c.strip() for c in r.split("|")][2:4] for r in rows]
+        self.assertEqual(subjects, [["rwlock", "in-process"], ["seqlock", "in-process"],
+                                    ["seqlock", "cross-process"],
+                                    ["disruptor-spin", "in-process"],
+                                    ["disruptor-spin", "cross-process"]])
+        self.assertIn("| p50 ÷ in-process |", latency)
+        self.assertIn("| 1.10× |", rows[2])  # 67.0 ns over the twin's 61.0 ns
+        self.assertIn("ring/latency_xproc/seqlock/", rows[2])  # its own reproduce command
+        broadcast = details[details.index("### ring / broadcast and broadcast_xproc\n"):]
+        cross = next(line for line in broadcast.splitlines() if "| cross-process |" in line)
+        self.assertIn("| 0.97× |", cross)  # delivered/s 11.8 M/s over 12.2 M/s
+
+    def test_cross_process_compared_with_its_twin(self):
+        row = table_row(self.text, "seqlock (cross-process) vs seqlock", "one-way latency p50")
+        self.assertIn("**seqlock (cross-process) slower**, 1.10×", row)
+        row = table_row(self.text, "seqlock (cross-process) vs seqlock", "transfer delivered/s")
+        self.assertIn("no difference shown", row)
 
     def test_why_explains_with_this_runs_numbers(self):
         stands = section(self.text, "Where ringlab stands")
@@ -244,6 +288,43 @@ class PartialRuns(unittest.TestCase):
         self.assertEqual(plots.count("not in this run"), 4)
         self.assertEqual(list((self.run_dir / "plots").glob("*.svg")), [])
 
+    def scale_counter(self, run_name_part, counter, factor):
+        path = self.run_dir / "bench.json"
+        bench = json.loads(path.read_text())
+        for row in bench["benchmarks"]:
+            if run_name_part in row["run_name"] and counter in row:
+                row[counter] *= factor
+        path.write_text(json.dumps(bench))
+
+    def cross_process_target(self) -> str:
+        done = run_script(self.run_dir)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        stands = section((self.run_dir / "report.md").read_text(), "Where ringlab stands")
+        return table_row(stands, "seqlock", "cross-process one-way p50 (same run)")
+
+    def test_cross_process_target_not_met(self):
+        self.scale_counter("ring/latency_xproc/seqlock/", "p50_ns", 1.6)  # 107.2 ns
+        row = self.cross_process_target()
+        self.assertIn("107.2 ns", row)
+        self.assertIn("| 1.76× |", row)
+        self.assertIn("**not met** (target ≤ 1.5×)", row)
+
+    def test_cross_process_target_without_cross_process_data(self):
+        self.rewrite_bench(lambda name: "_xproc/" not in name)
+        row = self.cross_process_target()
+        self.assertIn("in-process 61.0 ns", row)
+        self.assertTrue(row.endswith("| – | not in this run |"), row)
+        text = (self.run_dir / "report.md").read_text()
+        self.assertNotIn("**Cross-process.**", text)
+        self.assertNotIn("latency_xproc", section(text, "Detailed results"))
+
+    def test_cross_process_target_without_its_in_process_twin(self):
+        self.rewrite_bench(lambda name: not name.startswith("ring/latency/seqlock/"))
+        row = self.cross_process_target()
+        self.assertIn("67.0 ns", row)
+        self.assertIn("in-process not in this run", row)
+        self.assertTrue(row.endswith("| – | not in this run |"), row)
+
     def test_missing_reproduce_command_is_flagged(self):
         path = self.run_dir / "context.json"
         context = json.loads(path.read_text())
@@ -252,7 +333,7 @@ class PartialRuns(unittest.TestCase):
         path.write_text(json.dumps(context))
         self.assertEqual(run_script(self.run_dir).returncode, 0)
         text = (self.run_dir / "report.md").read_text()
-        self.assertIn("1 of 33 benchmarks have no reproduce command", text)
+        self.assertIn("1 of 36 benchmarks have no reproduce command", text)
         self.assertEqual(section(text, "Detailed results").count("*not recorded*"), 1)
 
     def test_failures_listed_by_the_sweep_runner(self):

@@ -10,6 +10,7 @@
 //             at arbitrary points, inside a read too.
 //   oversub   the latency loop with twice as many readers as CPUs, unpinned,
 //             per disruptor wait strategy.
+// latency's twin with the reader in another process is in cross_process.cpp.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "rings/ring_roles.hpp"
+#include "rings/stamped.hpp"
 #include "support/config.hpp"
 #include "support/counters.hpp"
 #include "support/histogram.hpp"
@@ -28,34 +30,6 @@
 
 namespace ringlab::bench {
 namespace {
-
-using WallClock = std::chrono::steady_clock;
-
-// A latency frame's first bytes: the stamp, the writer, the writer's sequence.
-struct Stamp {
-  std::uint64_t ticks;
-  std::uint64_t writer;
-  std::uint64_t sequence;
-};
-inline constexpr std::size_t kMinLatencyPayload = sizeof(Stamp);
-
-// The orders of the acknowledgement protocol, which is the harness's, not a
-// variant's: a writer waits on it, and what it waits for is only a count.
-// (A1) release: pairs with (A2); a writer that sees the ack goes on.
-inline constexpr std::memory_order kAckStore = std::memory_order_release;
-// (A2) acquire: pairs with (A1).
-inline constexpr std::memory_order kAckLoad = std::memory_order_acquire;
-
-struct alignas(128) Ack {
-  std::atomic<std::uint64_t> sequence{0};
-};
-
-struct alignas(128) ReaderLatency {
-  LatencyHistogram histogram;
-  ReaderTally tally;
-  // Receipts stamped before their send: the cores' clocks disagree (recorded as 0).
-  std::uint64_t backwards = 0;
-};
 
 // W writers and R readers exchanging stamped frames, one outstanding frame per
 // writer. The benchmark thread is writer 0 and calls round() once per
@@ -94,22 +68,16 @@ class StampedExchange {
   // Writes one stamped frame as writer w and waits for every reader's ack.
   void round(std::size_t w, std::vector<std::byte>& frame) {
     Sent& sent = sent_[w];
-    const Stamp stamp{StampClock::get().now(), w, ++sent.sequence};
-    std::memcpy(frame.data(), &stamp, sizeof stamp);
+    const Stamp stamp = stamp_frame(frame, w, ++sent.sequence);
     if (!write_frame(ring_, NodeId(static_cast<std::uint16_t>(w)), frame,
                      roles_.writers_stopping())) {
       return;
     }
     const auto deadline = WallClock::now() + ack_timeout_;
     for (std::size_t r = 0; r < readers_; ++r) {
-      std::atomic<std::uint64_t>& ack = acks_[w * readers_ + r].sequence;
-      // The clock is read now and then only: a read costs more than a pause.
-      for (unsigned spins = 1; ack.load(kAckLoad) < stamp.sequence; ++spins) {  // (A2)
-        StdSync::spin_pause();
-        if (spins % 256 == 0 && WallClock::now() > deadline) {
-          ++sent.timeouts;
-          return;
-        }
+      if (!await_ack(acks_[w * readers_ + r], stamp.sequence, deadline)) {
+        ++sent.timeouts;
+        return;
       }
     }
   }
@@ -154,11 +122,7 @@ class StampedExchange {
     ReaderLatency& mine = latencies_[r];
     CursorReader<RingT>& reader = cursors_[r];
     const auto on_frame = [&](const FrameBuffer& frame) {
-      const std::uint64_t now = StampClock::get().now();
-      Stamp stamp;
-      std::memcpy(&stamp, frame.payload().data(), sizeof stamp);
-      mine.backwards += now < stamp.ticks ? 1 : 0;
-      mine.histogram.record(StampClock::get().elapsed_ns(stamp.ticks, now));
+      const Stamp stamp = mine.receive(frame);
       acks_[stamp.writer * readers_ + r].sequence.store(stamp.sequence, kAckStore);  // (A1)
     };
     reader.read_until_stopped(crew, mine.tally, on_frame);
@@ -188,7 +152,7 @@ void latency(benchmark::State& state, typename RingT::StorageOptions options,
   exchange.start();
   const auto began = WallClock::now();
   for (auto _ : state) exchange.round(0, frame);
-  const double seconds = std::chrono::duration<double>(WallClock::now() - began).count();
+  const double seconds = seconds_since(began);
   exchange.stop();
   unpin_current_thread();
   report_flow(state, seconds, exchange.written(), exchange.totals(), payload);
@@ -233,7 +197,7 @@ void stalled(benchmark::State& state, typename RingT::StorageOptions options, in
     write_frame(*ring, NodeId(0), bytes, &kNeverStop);
     writes.record(clock.elapsed_ns(t0, clock.now()));
   }
-  const double seconds = std::chrono::duration<double>(WallClock::now() - began).count();
+  const double seconds = seconds_since(began);
   if constexpr (kHasBarrier<RingT>) ring->storage().barrier().alert();
   crew.stop_and_join();
   unpin_current_thread();
@@ -261,8 +225,7 @@ void register_latency(const SweepConfig& config) {
             add(bench_name("ring", "latency", variant,
                            {{"w", w}, {"r", r}, {"payload", payload}, {"cap", cap}}),
                 [=](benchmark::State& s) {
-                  latency<RingT>(s, options, w, r, payload, cap, config.pin,
-                                 std::chrono::milliseconds(50));
+                  latency<RingT>(s, options, w, r, payload, cap, config.pin, kAckTimeout);
                 });
           }
         }
@@ -293,10 +256,12 @@ void register_latency(const SweepConfig& config) {
 }
 
 void register_throughput(const SweepConfig& config);
+void register_cross_process(const SweepConfig& config);
 
 void register_ring_benchmarks(const SweepConfig& config) {
   register_throughput(config);
   register_latency(config);
+  register_cross_process(config);
 }
 
 }  // namespace ringlab::bench

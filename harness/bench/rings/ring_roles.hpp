@@ -60,6 +60,19 @@ bool is_gated(RingT& ring) {
 
 inline constexpr std::uint8_t kBenchKind = 1;
 
+using WallClock = std::chrono::steady_clock;
+
+inline double seconds_since(WallClock::time_point start) {
+  return std::chrono::duration<double>(WallClock::now() - start).count();
+}
+
+// A frame's payload: bytes that are not all alike.
+inline std::vector<std::byte> payload_of(std::size_t size) {
+  std::vector<std::byte> payload(size);
+  for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<std::byte>(i * 131 + 7);
+  return payload;
+}
+
 // The ring of a benchmark, or nullptr after telling Google Benchmark why not
 // (the run is then reported as an error, and the rest of the binary goes on).
 template <class RingT>
@@ -153,12 +166,13 @@ class alignas(128) CursorReader {
     return poll_into(*ring_, cursor_, buffer_, on_frame);
   }
 
-  // Polls until the crew stops, waiting the variant's way between polls, then
-  // once more, after the writers have stopped: every frame written is counted,
-  // received or lost.
-  template <class OnFrame>
-  void read_until_stopped(const Crew& crew, ReaderTally& tally, OnFrame&& on_frame) {
-    while (!crew.stopping()) {
+  // Polls until told to stop (a Crew, or a peer process's stop flag: anything
+  // with stopping()), waiting the variant's way between polls, then once more,
+  // after the writers have stopped: every frame written is counted, received
+  // or lost.
+  template <class Stop, class OnFrame>
+  void read_until_stopped(const Stop& stop, ReaderTally& tally, OnFrame&& on_frame) {
+    while (!stop.stopping()) {
       const PollStats stats = poll(on_frame);
       tally.add(stats);
       if (stats.to == stats.from) idle();

@@ -5,6 +5,7 @@
 //               "transfer" workload the peers run too
 // The benchmark's own thread is writer 0 (reader 0 in read_only); the other
 // roles run on a Crew that starts with the timed loop and stops after it.
+// broadcast's twin with the reader in another process is in cross_process.cpp.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -19,18 +20,6 @@
 
 namespace ringlab::bench {
 namespace {
-
-using WallClock = std::chrono::steady_clock;
-
-double seconds_since(WallClock::time_point start) {
-  return std::chrono::duration<double>(WallClock::now() - start).count();
-}
-
-std::vector<std::byte> payload_of(std::size_t size) {
-  std::vector<std::byte> payload(size);
-  for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<std::byte>(i * 131 + 7);
-  return payload;
-}
 
 // Writers 1..W-1 and R readers around the benchmark thread, writer 0.
 template <class RingT>

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,15 +24,54 @@ namespace ringlab::bench {
 
 class StampClock {
  public:
-  // Calibrated once per process (about 20 ms).
+  // What calibration finds. A peer process adopts its parent's, so that both
+  // convert ticks to nanoseconds by the very same factor.
+  struct Calibration {
+    bool use_tsc = false;
+    double ns_per_tick = 1.0;
+    double stamp_cost_ns = 0.0;
+    double resolution_ns = 0.0;
+  };
+
+  // Calibrated once per process (about 20 ms), unless adopted.
   static const StampClock& get() {
-    static const StampClock clock;
+    static const StampClock clock(adopted() ? *adopted() : calibrate());
     return clock;
   }
 
-  std::uint64_t now() const {
+  // Makes get() use `calibration` rather than calibrate. Only before the
+  // process's first get(): the clock is made once.
+  static void adopt(const Calibration& calibration) { adopted() = calibration; }
+
+  const Calibration& calibration() const { return calibration_; }
+
+  std::uint64_t now() const { return now(calibration_.use_tsc); }
+
+  std::uint64_t to_ns(std::uint64_t ticks) const {
+    return static_cast<std::uint64_t>(static_cast<double>(ticks) * calibration_.ns_per_tick);
+  }
+  // ticks between a later and an earlier stamp, as ns; 0 if out of order.
+  std::uint64_t elapsed_ns(std::uint64_t earlier, std::uint64_t later) const {
+    return later > earlier ? to_ns(later - earlier) : 0;
+  }
+
+  std::string_view source() const { return calibration_.use_tsc ? "tsc" : "steady_clock"; }
+  double ns_per_tick() const { return calibration_.ns_per_tick; }
+  double stamp_cost_ns() const { return calibration_.stamp_cost_ns; }
+  // The smallest step between two stamps read back to back: no figure is finer.
+  double resolution_ns() const { return calibration_.resolution_ns; }
+
+ private:
+  explicit StampClock(const Calibration& calibration) : calibration_(calibration) {}
+
+  static std::optional<Calibration>& adopted() {
+    static std::optional<Calibration> calibration;
+    return calibration;
+  }
+
+  static std::uint64_t now(bool use_tsc) {
 #if RINGLAB_HAVE_TSC
-    if (use_tsc_) {
+    if (use_tsc) {
       // lfence: the stamp is not taken before the loads that precede it.
       _mm_lfence();
       return __rdtsc();
@@ -40,49 +80,39 @@ class StampClock {
     return steady_ns();
   }
 
-  std::uint64_t to_ns(std::uint64_t ticks) const {
-    return static_cast<std::uint64_t>(static_cast<double>(ticks) * ns_per_tick_);
-  }
-  // ticks between a later and an earlier stamp, as ns; 0 if out of order.
-  std::uint64_t elapsed_ns(std::uint64_t earlier, std::uint64_t later) const {
-    return later > earlier ? to_ns(later - earlier) : 0;
-  }
-
-  std::string_view source() const { return use_tsc_ ? "tsc" : "steady_clock"; }
-  double ns_per_tick() const { return ns_per_tick_; }
-  double stamp_cost_ns() const { return stamp_cost_ns_; }
-  // The smallest step between two stamps read back to back: no figure is finer.
-  double resolution_ns() const { return resolution_ns_; }
-
- private:
-  StampClock() {
+  static Calibration calibrate() {
+    Calibration c;
 #if RINGLAB_HAVE_TSC
-    use_tsc_ = cpu_flags_have("constant_tsc") && cpu_flags_have("nonstop_tsc");
+    c.use_tsc = cpu_flags_have("constant_tsc") && cpu_flags_have("nonstop_tsc");
 #endif
-    if (use_tsc_) {
+    const auto stamp = [&c] { return now(c.use_tsc); };
+    if (c.use_tsc) {
       const auto t0 = std::chrono::steady_clock::now();
-      const std::uint64_t c0 = now();
+      const std::uint64_t c0 = stamp();
       while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(20)) {
       }
-      const std::uint64_t c1 = now();
+      const std::uint64_t c1 = stamp();
       const auto t1 = std::chrono::steady_clock::now();
-      ns_per_tick_ = std::chrono::duration<double, std::nano>(t1 - t0).count() /
-                     static_cast<double>(c1 - c0);
+      c.ns_per_tick = std::chrono::duration<double, std::nano>(t1 - t0).count() /
+                      static_cast<double>(c1 - c0);
     }
     constexpr int kStamps = 1 << 16;
-    const std::uint64_t begin = now();
+    const std::uint64_t begin = stamp();
     std::uint64_t sink = 0;
-    for (int i = 0; i < kStamps; ++i) sink += now();
-    stamp_cost_ns_ = static_cast<double>(to_ns(now() - begin)) / kStamps;
-    sink_ = sink;
+    for (int i = 0; i < kStamps; ++i) sink += stamp();
+    c.stamp_cost_ns = static_cast<double>(stamp() - begin) * c.ns_per_tick / kStamps;
     std::uint64_t finest = ~std::uint64_t{0};
     for (int i = 0; i < 1000; ++i) {
-      const std::uint64_t a = now();
-      std::uint64_t b = now();
-      while (b == a) b = now();
+      const std::uint64_t a = stamp();
+      std::uint64_t b = stamp();
+      while (b == a) b = stamp();
       finest = std::min(finest, b - a);
     }
-    resolution_ns_ = static_cast<double>(finest) * ns_per_tick_;
+    c.resolution_ns = static_cast<double>(finest) * c.ns_per_tick;
+    // The stamps' sum, kept: the loop must not be optimised away.
+    volatile std::uint64_t keep = sink;
+    (void)keep;
+    return c;
   }
 
   static std::uint64_t steady_ns() {
@@ -102,11 +132,7 @@ class StampClock {
     return false;
   }
 
-  bool use_tsc_ = false;
-  double ns_per_tick_ = 1.0;
-  double stamp_cost_ns_ = 0.0;
-  double resolution_ns_ = 0.0;
-  std::uint64_t sink_ = 0;
+  Calibration calibration_;
 };
 
 }  // namespace ringlab::bench

@@ -27,16 +27,27 @@ inline std::vector<int> allowed_cpus() {
   return cpus;
 }
 
-// Pins the calling thread to the role-th allowed CPU (wrapping around), or
-// leaves it to the scheduler when pin is false. Returns the CPU, or -1.
-inline int pin_current_thread(std::size_t role, bool pin) {
-  if (!pin) return -1;
+// The CPU of the role-th thread of a scenario: the role-th allowed CPU,
+// wrapping around. A peer process takes its reader's CPU from here too.
+inline int cpu_of_role(std::size_t role) {
   static const std::vector<int> cpus = allowed_cpus();
-  const int cpu = cpus[role % cpus.size()];
+  return cpus[role % cpus.size()];
+}
+
+// Pins the calling thread to one CPU; false if the kernel refuses.
+inline bool pin_current_thread_to(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0 ? cpu : -1;
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+// Pins the calling thread to the CPU of its role, or leaves it to the
+// scheduler when pin is false. Returns the CPU, or -1.
+inline int pin_current_thread(std::size_t role, bool pin) {
+  if (!pin) return -1;
+  const int cpu = cpu_of_role(role);
+  return pin_current_thread_to(cpu) ? cpu : -1;
 }
 
 // Restores the calling thread's affinity to every allowed CPU.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 namespace ringlab::bench {
@@ -39,6 +40,22 @@ TEST(StampClock, ReportsItsSourceAndCost) {
   EXPECT_GT(clock.stamp_cost_ns(), 0.0);
   EXPECT_LT(clock.stamp_cost_ns(), 10000.0);
   EXPECT_EQ(clock.elapsed_ns(100, 50), 0u);  // out of order: never a huge unsigned value
+}
+
+// A peer process takes its parent's calibration instead of making its own.
+// In a fresh process (threadsafe death tests re-run the binary): an earlier
+// test's get() would already have made this one's clock.
+TEST(StampClockDeathTest, AdoptedCalibrationReplacesCalibrating) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const auto adopt_then_get = [] {
+    StampClock::adopt({.use_tsc = false, .ns_per_tick = 2.0, .stamp_cost_ns = 3.0,
+                       .resolution_ns = 4.0});
+    const StampClock& clock = StampClock::get();
+    const bool adopted = clock.source() == "steady_clock" && clock.to_ns(21) == 42 &&
+                         clock.stamp_cost_ns() == 3.0 && clock.resolution_ns() == 4.0;
+    std::exit(adopted ? 0 : 1);
+  };
+  EXPECT_EXIT(adopt_then_get(), testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

@@ -1,0 +1,126 @@
+// The peer process of the cross-process scenarios (cross_process.cpp):
+//   ringlab_bench --xproc-peer --control-fd=N --parent=PID
+// started by the benchmark, never by hand. It maps the control block it
+// inherited as descriptor N, attaches to the task's ring, stands at the start
+// line, reads as the in-process reader does until told to stop, copies its
+// results into the control block and exits. Whatever goes wrong is written
+// there as text for the benchmark's SkipWithError; nothing goes to stdout,
+// which may carry the benchmark's JSON.
+#include <benchmark/benchmark.h>
+#include <sys/types.h>
+
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "rings/cross_process.hpp"
+#include "rings/ring_roles.hpp"
+#include "rings/stamped.hpp"
+#include "support/peer_process.hpp"
+#include "support/stamp_clock.hpp"
+#include "support/threads.hpp"
+
+namespace ringlab::bench {
+namespace {
+
+// The value of "--<key>=<integer>" among argv, if given and whole.
+std::optional<long long> integer_flag(int argc, char** argv, std::string_view key) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (!arg.starts_with(key)) continue;
+    long long value = 0;
+    const std::string_view digits = arg.substr(key.size());
+    const auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (err == std::errc() && end == digits.data() + digits.size()) return value;
+  }
+  return std::nullopt;
+}
+
+template <class RingT>
+absl::Status read_for_benchmark(PeerControl& control,
+                                const typename RingT::StorageOptions& options) {
+  const PeerTask& task = control.task;
+  auto ring = shm::attach_ring<typename RingT::storage_type>(task.ring_name(), task.ring_spec(),
+                                                             options);
+  if (!ring.ok()) return ring.status();
+  const bool latency = task.scenario == PeerScenario::kLatency;
+  CursorReader<RingT> reader(**ring);
+  control.state.store(PeerState::kReady, kReportState);  // (X1) release: pairs with (X2)
+  // (X4) acquire: pairs with (X3).
+  while (control.command.load(kReadCommand) == PeerCommand::kWait) std::this_thread::yield();
+  ReaderLatency mine;
+  if (latency) {
+    reader.read_until_stopped(control, mine.tally, [&](const FrameBuffer& frame) {
+      const Stamp stamp = mine.receive(frame);
+      control.ack.sequence.store(stamp.sequence, kAckStore);  // (A1)
+    });
+  } else {
+    reader.read_until_stopped(control, mine.tally,
+                              [](const FrameBuffer& frame) { benchmark::DoNotOptimize(&frame); });
+  }
+  control.result = mine;
+  control.state.store(PeerState::kDone, kReportState);  // (X7) release: pairs with (X8)
+  return absl::OkStatus();
+}
+
+absl::Status serve(PeerControl& control) {
+  const PeerTask& task = control.task;
+  StampClock::adopt(task.clock);
+  if (task.cpu >= 0 && !pin_current_thread_to(task.cpu)) {
+    return absl::InternalError(absl::StrCat("cannot pin the peer to CPU ", task.cpu));
+  }
+  absl::Status status = absl::InvalidArgumentError(
+      absl::StrCat("no shared-memory variant named '", std::string(task.variant_name()), "'"));
+  for_each_shared_variant([&]<class RingT>(std::string_view name,
+                                           typename RingT::StorageOptions options) {
+    if (name == task.variant_name()) status = read_for_benchmark<RingT>(control, options);
+  });
+  return status;
+}
+
+// serve(), with exceptions (a lock's system_error, say) as a status too.
+absl::Status serve_catching(PeerControl& control) {
+  try {
+    return serve(control);
+  } catch (const std::exception& e) {
+    return absl::InternalError(e.what());
+  }
+}
+
+}  // namespace
+
+int cross_process_peer_main(int argc, char** argv) {
+  const std::optional<long long> fd = integer_flag(argc, argv, "--control-fd=");
+  const std::optional<long long> parent = integer_flag(argc, argv, "--parent=");
+  if (!fd || !parent) {
+    std::fprintf(stderr, "%s: started by ringlab_bench's cross-process benchmarks only\n",
+                 std::string(kPeerFlag).c_str());
+    return 2;
+  }
+  if (!die_with_parent(static_cast<pid_t>(*parent))) return 3;  // the benchmark is gone
+  absl::StatusOr<SharedMapping> mapping =
+      SharedMapping::adopt(static_cast<int>(*fd), sizeof(PeerControl));
+  if (!mapping.ok()) {
+    std::fprintf(stderr, "%s: %s\n", std::string(kPeerFlag).c_str(),
+                 std::string(mapping.status().message()).c_str());
+    return 4;
+  }
+  // Constructed by the benchmark in the mapping before it started us.
+  PeerControl& control = *std::launder(static_cast<PeerControl*>(mapping->data()));
+  const absl::Status status = serve_catching(control);
+  if (status.ok()) return 0;
+  copy_text(control.error, status.ToString());
+  control.state.store(PeerState::kFailed, kReportState);  // (X1) release: pairs with (X2)
+  return 1;
+}
+
+}  // namespace ringlab::bench
