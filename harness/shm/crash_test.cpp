@@ -232,12 +232,10 @@ void pin_to_first_cpu() {
   require(::sched_setaffinity(0, sizeof one, &one) == 0, "sched_setaffinity");
 }
 
-// (X1) release / (X2) acquire: a child says it has got somewhere (attached,
-// gate registered); a parent that sees it with (X2) sees all it did before.
-void signal(std::atomic<int>& flag) { flag.store(1, std::memory_order_release); }  // (X1)
+// Whether another process announced (fork_util's (X1)) within kChildLimit.
 bool await(const std::atomic<int>& flag) {
   const Clock::time_point deadline = Clock::now() + kChildLimit;
-  while (flag.load(std::memory_order_acquire) == 0) {  // (X2)
+  while (flag.load(fork_util::kAwait) == 0) {  // (X2)
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(50us);
   }
@@ -636,7 +634,7 @@ class ReaderCrash : public CrashTest {
     while (Clock::now() < kill_at) survivor.poll();  // a gated writer needs our gate moving
     const Exit victim_exit = kill_now(victim);
     const Clock::time_point killed = Clock::now();
-    signal(board->victim_dead);
+    fork_util::announce(board->victim_dead);
     const Exit writer_exit = reap(writer, [&] { survivor.poll(); });
     std::printf("  the writer finished %.3f ms after the kill\n", in_ms(Clock::now() - killed));
 
@@ -668,7 +666,7 @@ class ReaderCrash : public CrashTest {
            Clock::now() < deadline;) {
         reader.poll();
         board.victim = reader.tally();
-        signal(board.reading);  // from the first poll on: it is killed while it reads
+        fork_util::announce(board.reading);  // from the first poll on: it is killed while it reads
       }
       throw std::runtime_error("the reader was never killed");
     });
@@ -684,10 +682,10 @@ class ReaderCrash : public CrashTest {
   pid_t spawn_writer(ReaderBoard& board) {
     return spawn([&] {
       const auto mine = attach<V>();
-      signal(board.writing);
+      fork_util::announce(board.writing);
       const Clock::time_point deadline = Clock::now() + kChildLimit;
       std::uint64_t c = 0;
-      while (board.victim_dead.load(std::memory_order_acquire) == 0) {  // (X2)
+      while (board.victim_dead.load(fork_util::kAwait) == 0) {  // (X2)
         require(Clock::now() < deadline, "the victim was never killed");
         write_frame(*mine, c++, kLappingWriter);
       }
@@ -797,13 +795,13 @@ TEST_F(RwlockLimit, WriterKilledHoldingASlotLockBlocksThatSlotForGood) {
   const pid_t reader = spawn([&] {
     const auto mine = attach<RwlockV>();
     FrameBuffer buffer = mine->make_buffer();
-    signal(board->reader_at_lock);
+    fork_util::announce(board->reader_at_lock);
     (void)mine->read_state_at(kDead, buffer);
   });
   const pid_t writer = spawn([&] {
     const auto mine = attach<RwlockV>();
     for (std::uint64_t c = kDead + 1; c < kLapping; ++c) write_frame(*mine, c, kLappingWriter);
-    signal(board->writer_at_lock);
+    fork_util::announce(board->writer_at_lock);
     write_frame(*mine, kLapping, kLappingWriter);
   });
   const bool both_there = await(board->reader_at_lock) && await(board->writer_at_lock);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -21,6 +22,15 @@ namespace ringlab::shm::fork_util {
 inline void require(bool ok, const std::string& what) {
   if (!ok) throw std::runtime_error(what);
 }
+
+// (X1) release / (X2) acquire, on counters in a SharedBlock: a process
+// announces that it is set up (attached, its gate registered, its frames
+// written, its victim reaped); one that sees it with (X2) sees everything it
+// did before (X1).
+inline constexpr std::memory_order kAnnounce = std::memory_order_release;
+inline constexpr std::memory_order kAwait = std::memory_order_acquire;
+
+inline void announce(std::atomic<int>& count) { count.fetch_add(1, kAnnounce); }  // (X1)
 
 // Runs body() in a forked child, which exits 0 if it returns and 1 (after
 // saying why) if it throws; alarm() ends it after alarm_seconds in case it

@@ -167,13 +167,8 @@ void expect_all_exited_cleanly(const std::vector<int>& codes) {
   }
 }
 
-// (X1) release / (X2) acquire, on counters in a SharedBlock: a process
-// announces that it is set up (attached, its gate registered, its frames
-// written); one that waits for it with (X2) sees everything it did before (X1).
-constexpr std::memory_order kAnnounce = std::memory_order_release;
-constexpr std::memory_order kAwait = std::memory_order_acquire;
-
-void announce(std::atomic<int>& count) { count.fetch_add(1, kAnnounce); }  // (X1)
+using fork_util::announce;
+using fork_util::kAwait;
 
 // Waits until `count` reaches `n`, or throws at the deadline.
 void await(const std::atomic<int>& count, int n, Clock::time_point deadline, absl::string_view what) {

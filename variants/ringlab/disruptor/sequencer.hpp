@@ -100,9 +100,11 @@ class Sequencer {
     if (mode_ == OverflowMode::kOverwrite) {
       return next().fetch_add(1, mo(Orders::kOverwriteClaim));  // (D1) relaxed: uniqueness only
     }
-    // Only once a claim has failed: an uncontended claim reads no clock.
+    if (const std::optional<std::uint64_t> c = try_claim()) return *c;
+    // Waiting: only now is the clock read, never by an uncontended claim.
     auto next_check = Sync::clock::now() + kGateCheckInterval;
     for (;;) {
+      Sync::yield();
       if (const std::optional<std::uint64_t> c = try_claim()) return *c;
       // Now and then, in case the slowest reader is a dead process's. By the
       // clock, not by count: on a busy CPU one yield can last a time slice.
@@ -110,7 +112,6 @@ class Sequencer {
         release_dead_gates();
         next_check = now + kGateCheckInterval;
       }
-      Sync::yield();
     }
   }
 

@@ -81,6 +81,12 @@ namespace detail {
 
 inline constexpr char kTempInfix[] = ".tmp.";
 
+// The segment's own orders, (S1)..(S3): the ready state word, and the serials
+// of temporary names.
+inline constexpr std::memory_order kReadyStore = std::memory_order_release;
+inline constexpr std::memory_order kReadyLoad = std::memory_order_acquire;
+inline constexpr std::memory_order kSerialClaim = std::memory_order_relaxed;
+
 inline std::string octal(mode_t mode) {
   std::string digits;
   do {
@@ -150,7 +156,8 @@ inline absl::Status check_owner(const struct stat& st) {
 }
 
 inline absl::Status check_ready(std::byte* base) {
-  const std::uint32_t state = state_word(base).load(std::memory_order_acquire);
+  // (S2) acquire: pairs with (S1); init()'s writes happen-before our reads.
+  const std::uint32_t state = state_word(base).load(kReadyLoad);
   if (state == static_cast<std::uint32_t>(SegmentState::kReady)) return absl::OkStatus();
   const bool initialising = state == static_cast<std::uint32_t>(SegmentState::kInitialising);
   return absl::FailedPreconditionError(absl::StrCat(
@@ -220,7 +227,8 @@ inline absl::StatusOr<PendingObject> open_pending_object(const std::string& shm,
   constexpr int kAttempts = 16;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     std::string path = absl::StrCat(object_path(shm), kTempInfix, ::getpid(), ".",
-                                    temp_serial.fetch_add(1, std::memory_order_relaxed));
+                                    // (S3) relaxed: uniqueness only
+                                    temp_serial.fetch_add(1, kSerialClaim));
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd >= 0) return PendingObject{UniqueFd(fd), TempName(std::move(path))};
     if (errno != EEXIST) return errno_status(errno, absl::StrCat("create ", path));
@@ -260,7 +268,8 @@ inline LayoutHeader initialise(std::byte* base, const SegmentSpec& spec,
   std::memcpy(base, &header, sizeof header);
   if (init) init(base + kRegionOffset);
   header.state = static_cast<std::uint32_t>(SegmentState::kReady);
-  state_word(base).store(header.state, std::memory_order_release);
+  // (S1) release: pairs with an attacher's (S2); publishes header and init().
+  state_word(base).store(header.state, kReadyStore);
   return header;
 }
 
