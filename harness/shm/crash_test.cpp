@@ -335,8 +335,8 @@ class CheckedReader {
   void register_gate() {
     auto gate = ring_.storage().sequencer().register_gate();
     require(gate.ok(), absl::StrCat("register_gate: ", gate.status().ToString()));
-    gate_ = gate->first;
-    cursor_.next_counter = gate->second;
+    gate_ = gate->index;
+    cursor_.next_counter = gate->start;
   }
 
   void account(const PollStats& stats) {

@@ -307,7 +307,7 @@ class Walker {
   ReaderReport& report_;
   RingCursor cursor_;
   std::uint64_t last_ = 0;  // counter + 1 of the last frame delivered
-  std::conditional_t<kHasSequencer<RingT>, std::optional<GatedReader<RingT>>, std::monostate> gate_;
+  std::optional<gated_reader_or_t<RingT, std::monostate>> gate_;
 };
 
 // Reads every slot once: each frame whole, and no slot back to an older

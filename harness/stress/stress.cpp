@@ -197,7 +197,7 @@ struct NoGate {
   PollStats poll(FrameBuffer&, OnFrame&&) { return {}; }
 };
 template <class RingT>
-using GateFor = std::conditional_t<kHasBarrier<RingT>, GatedReader<RingT>, NoGate>;
+using GateFor = gated_reader_or_t<RingT, NoGate>;
 
 // The work of each writer, cursor reader and slot watcher, over this
 // process's view of the ring; tallies and flags on the board.

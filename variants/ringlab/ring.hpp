@@ -6,6 +6,7 @@
 // read, read_head and read_at never allocate (their error paths may).
 #pragma once
 
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -13,11 +14,13 @@
 #include <new>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "ringlab/capabilities.hpp"
 #include "ringlab/detail/region.hpp"
 #include "ringlab/frame.hpp"
 #include "ringlab/net_id.hpp"
@@ -219,6 +222,56 @@ class Ring {
     storage_.reset(first_counter);
   }
 
+  // --- Capabilities (capabilities.hpp), where the storage has them ---
+
+  // Waits until the writer of `counter` is done with it (committed, abandoned
+  // or superseded), the timeout passes, or alert() is called. A timeout too
+  // long for the storage's clock means "until published".
+  template <class Rep, class Period>
+  WaitResult wait_for(std::uint64_t counter, std::chrono::duration<Rep, Period> timeout)
+    requires BarrierStorage<Storage>
+  {
+    using Duration = typename std::remove_reference_t<decltype(storage_.barrier())>::clock::duration;
+    const Duration bounded = timeout >= std::chrono::duration_cast<decltype(timeout)>(Duration::max())
+                                 ? Duration::max()
+                                 : std::chrono::duration_cast<Duration>(timeout);
+    return storage_.barrier().wait_for(counter, bounded);
+  }
+  // Wakes every waiter of this process and makes its later waits return
+  // kAlerted at once, until clear_alert(). For shutting readers down.
+  void alert() requires BarrierStorage<Storage> { storage_.barrier().alert(); }
+  void clear_alert() requires BarrierStorage<Storage> { storage_.barrier().clear_alert(); }
+
+  // Whether writers wait for registered readers instead of overwriting.
+  bool gated() const {
+    if constexpr (GatingStorage<Storage>) {
+      return storage_.gated();
+    } else {
+      return false;
+    }
+  }
+  // Registers a reader: frames from the gate's start on are not overwritten
+  // until advance_gate moves past them. FailedPrecondition on a ring that is
+  // not gated; ResourceExhausted when every gate is taken. Readers normally use
+  // GatedReader (disruptor/gated_reader.hpp), which does all of this.
+  absl::StatusOr<ReaderGate> register_gate() requires GatingStorage<Storage> {
+    return storage_.sequencer().register_gate();
+  }
+  void advance_gate(const ReaderGate& gate, std::uint64_t next_counter)
+    requires GatingStorage<Storage>
+  {
+    storage_.sequencer().advance_gate(gate.index, next_counter);
+  }
+  void release_gate(const ReaderGate& gate) requires GatingStorage<Storage> {
+    storage_.sequencer().release_gate(gate.index);
+  }
+  // Frees the gates of reader processes that are gone; how many.
+  std::size_t release_dead_gates() requires GatingStorage<Storage> {
+    return storage_.sequencer().release_dead_gates();
+  }
+
+  // The storage itself: for the library's shared-memory layer and for tests of
+  // a storage's own parts. Everything else goes through the ring.
   Storage& storage() { return storage_; }
   const Storage& storage() const { return storage_; }
 

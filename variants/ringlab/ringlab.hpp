@@ -1,14 +1,15 @@
 // Everything, and one alias per conforming variant over the standard library.
 #pragma once
 
+#include "ringlab/capabilities.hpp"
 #include "ringlab/cursor.hpp"
+#include "ringlab/disruptor/gated_reader.hpp"
 #include "ringlab/disruptor/sequence_barrier.hpp"
 #include "ringlab/disruptor/sequencer.hpp"
 #include "ringlab/disruptor/wait_strategy.hpp"
 #include "ringlab/frame.hpp"
 #include "ringlab/net_id.hpp"
 #include "ringlab/ordering.hpp"
-#include "ringlab/reader.hpp"
 #include "ringlab/registry.hpp"
 #include "ringlab/ring.hpp"
 #include "ringlab/storage/disruptor.hpp"

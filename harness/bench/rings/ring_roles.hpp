@@ -198,7 +198,7 @@ class alignas(128) CursorReader {
   FrameBuffer buffer_;
   RingCursor cursor_;
   // Only disruptor rings have a sequencer to register with.
-  std::conditional_t<kHasBarrier<RingT>, std::optional<GatedReader<RingT>>, std::monostate>
+  std::optional<gated_reader_or_t<RingT, std::monostate>>
       gated_;
 };
 

@@ -6,15 +6,10 @@
 #include <chrono>
 #include <cstdint>
 
+#include "ringlab/capabilities.hpp"
 #include "ringlab/detail/versioned_slot.hpp"
 
 namespace ringlab {
-
-enum class WaitResult : std::uint8_t {
-  kPublished,  // the counter is committed, abandoned or already overwritten
-  kTimeout,
-  kAlerted,    // alert() was called: the reader should stop waiting
-};
 
 template <class Sync, class Orders, class Markers, class Strategy>
 class SequenceBarrier {

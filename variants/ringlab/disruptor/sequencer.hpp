@@ -38,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "ringlab/capabilities.hpp"
 #include "ringlab/detail/region.hpp"
 #include "ringlab/ordering.hpp"
 #include "ringlab/sync.hpp"
@@ -151,7 +152,7 @@ class Sequencer {
 
   // Registers a reader. Frames from the returned counter on are never
   // overwritten before the reader advances past them.
-  absl::StatusOr<std::pair<std::size_t, std::uint64_t>> register_gate() {
+  absl::StatusOr<ReaderGate> register_gate() {
     if (mode_ != OverflowMode::kGated) {
       return absl::FailedPreconditionError("reader gates exist only in gated mode");
     }
@@ -173,7 +174,7 @@ class Sequencer {
         // between (D3) and (D6) may have taken head a lap past the floor, and a
         // reader with nothing to poll would never advance the gate itself.
         advance_gate(g, start);  // (D8)
-        return std::pair{g, start};
+        return ReaderGate{g, start};
       }
       free_owner(g);  // not reached while [GateOwned] holds: the gate was free
     }

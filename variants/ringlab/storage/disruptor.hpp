@@ -219,6 +219,7 @@ class DisruptorStorage {
     sequencer_.reset(first_counter);
   }
 
+  bool gated() const { return sequencer_.mode() == OverflowMode::kGated; }
   Seq& sequencer() { return sequencer_; }
   Barrier& barrier() { return barrier_; }
   const RingSpec& spec() const { return spec_; }

@@ -1,6 +1,6 @@
-// GatedReader: a disruptor reader registered with the sequencer. Its polls
-// advance its gate, so in gated mode writers never overwrite what it has not
-// consumed; it waits for writers through the ring's SequenceBarrier.
+// GatedReader: a reader registered with a gated ring (Ring::register_gate).
+// Its polls advance its gate, so writers never overwrite what it has not
+// consumed; it waits for writers through the ring's barrier (Ring::wait_for).
 //
 // In shared memory, give it a stall bound [StallBound]: a writer process that
 // dies between its claim and its commit leaves a counter that is never
@@ -17,19 +17,20 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "ringlab/capabilities.hpp"
 #include "ringlab/cursor.hpp"
-#include "ringlab/disruptor/sequence_barrier.hpp"
 
 namespace ringlab {
 
 template <class RingT>
+  requires GatingRing<RingT> && WaitingRing<RingT>
 class GatedReader {
  public:
   static absl::StatusOr<GatedReader> attach(
       RingT& ring, RingCursor::clock::duration stall_bound = RingCursor::kNoStallBound) {
-    auto gate = ring.storage().sequencer().register_gate();
+    absl::StatusOr<ReaderGate> gate = ring.register_gate();
     if (!gate.ok()) return gate.status();
-    return GatedReader(ring, gate->first, gate->second, stall_bound);
+    return GatedReader(ring, *gate, stall_bound);
   }
 
   GatedReader(GatedReader&& other) noexcept
@@ -37,7 +38,7 @@ class GatedReader {
   GatedReader& operator=(GatedReader&&) = delete;
   GatedReader(const GatedReader&) = delete;
   ~GatedReader() {
-    if (ring_ != nullptr) ring_->storage().sequencer().release_gate(gate_);
+    if (ring_ != nullptr) ring_->release_gate(gate_);
   }
 
   template <class OnFrame>
@@ -46,34 +47,42 @@ class GatedReader {
     PollStats stats = poll_into(*ring_, cursor_, scratch, std::forward<OnFrame>(on_frame),
                                 max_frames);
     if (stats.to != stats.from) {
-      ring_->storage().sequencer().advance_gate(gate_, cursor_.next_counter);
+      ring_->advance_gate(gate_, cursor_.next_counter);
     }
     return stats;
   }
 
   // Waits until the writer of the next counter is done with it.
-  template <class Duration>
-  WaitResult wait(Duration timeout) {
-    using Clock = typename RingT::storage_type::Barrier::clock;
-    // A timeout too long for the clock's duration means "wait until published".
-    const auto bounded = timeout >= std::chrono::duration_cast<Duration>(Clock::duration::max())
-                             ? Clock::duration::max()
-                             : std::chrono::duration_cast<typename Clock::duration>(timeout);
-    return ring_->storage().barrier().wait_for(cursor_.next_counter, bounded);
+  template <class Rep, class Period>
+  WaitResult wait(std::chrono::duration<Rep, Period> timeout) {
+    return ring_->wait_for(cursor_.next_counter, timeout);
   }
 
   const RingCursor& cursor() const { return cursor_; }
 
  private:
-  GatedReader(RingT& ring, std::size_t gate, std::uint64_t start,
-              RingCursor::clock::duration stall_bound)
+  GatedReader(RingT& ring, const ReaderGate& gate, RingCursor::clock::duration stall_bound)
       : ring_(&ring),
         gate_(gate),
-        cursor_(RingCursor::from_counter(start).with_stall_bound(stall_bound)) {}
+        cursor_(RingCursor::from_counter(gate.start).with_stall_bound(stall_bound)) {}
 
   RingT* ring_;
-  std::size_t gate_;
+  ReaderGate gate_;
   RingCursor cursor_;
 };
+
+// GatedReader<RingT> where the ring can gate readers, `Otherwise` where it
+// cannot: for generic code that holds a gated reader only where one exists.
+template <class RingT, class Otherwise>
+struct gated_reader_or {
+  using type = Otherwise;
+};
+template <class RingT, class Otherwise>
+  requires GatingRing<RingT> && WaitingRing<RingT>
+struct gated_reader_or<RingT, Otherwise> {
+  using type = GatedReader<RingT>;
+};
+template <class RingT, class Otherwise>
+using gated_reader_or_t = typename gated_reader_or<RingT, Otherwise>::type;
 
 }  // namespace ringlab
