@@ -13,6 +13,7 @@
 #include "rings/cross_process.hpp"
 #include "support/config.hpp"
 #include "support/stamp_clock.hpp"
+#include "support/subjects.hpp"
 #include "support/threads.hpp"
 
 namespace ringlab::bench {
@@ -160,6 +161,7 @@ int main(int argc, char** argv) {
   register_ring_benchmarks(config);
   register_peer_benchmarks(config);
   register_limit_benchmarks(config);
+  benchmark::AddCustomContext("ringlab_subjects", subjects_json());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -20,6 +20,7 @@
 #include "support/counters.hpp"
 #include "support/histogram.hpp"
 #include "support/stamp_clock.hpp"
+#include "support/subjects.hpp"
 #include "support/threads.hpp"
 
 namespace ringlab::bench {
@@ -154,6 +155,10 @@ void run_memcpy(benchmark::State& state, std::size_t bytes, bool pin) {
 
 void register_limit_benchmarks(const SweepConfig& config) {
   const bool pin = config.pin;
+  add_subject({.name = "cacheline", .family = "limit", .role = "limit",
+               .detail = "one cache line bounced between two CPUs; one-way = round trip / 2"});
+  add_subject({.name = "memcpy", .family = "limit", .role = "limit",
+               .detail = "copying cache-resident bytes on one CPU"});
   benchmark::RegisterBenchmark(bench_name("limit", "pingpong", "cacheline", {}).c_str(),
                                [pin](benchmark::State& state) { run_pingpong(state, pin); })
       ->UseRealTime()
