@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <random>
@@ -241,12 +242,20 @@ TYPED_TEST(Conformance, PollStopsAtPendingAndDeliversItOnceAfterPublish) {
   for (int round = 0; round < 2; ++round) {
     SCOPED_TRACE(round);
     const PollStats s = poll_once();
-    EXPECT_TRUE(s.stopped_at_pending);
+    // The slot still holds an older counter: an unbounded cursor stops there
+    // without reading head, so it cannot say whether the counter was claimed.
+    EXPECT_FALSE(s.stopped_at_pending);
     EXPECT_EQ(s.loss, Loss{});
     EXPECT_EQ(cursor.next_counter, ticket->counter);
     EXPECT_EQ(s.to, ticket->counter);
     EXPECT_EQ(seen, std::vector<std::string>{"before"});
   }
+  // A bounded cursor must know, to start its clock: it reads head and says so.
+  RingCursor bounded = RingCursor::from_counter(ticket->counter).with_stall_bound(std::chrono::hours(1));
+  FrameBuffer other = ring->make_buffer();
+  const PollStats b = poll_into(*ring, bounded, other, [](const FrameBuffer&) {});
+  EXPECT_TRUE(b.stopped_at_pending);
+  EXPECT_EQ(b.to, ticket->counter);
 
   ASSERT_TRUE(ring->publish(*ticket, 0, 0, bytes("late!")).ok());
   EXPECT_EQ(ring->read_state_at(ticket->counter, buffer), ReadState::kReady);

@@ -49,6 +49,13 @@ constexpr std::uint64_t payload_word(std::uint64_t c, std::size_t i) {
   return (c + 1) * 0x9E37'79B9'7F4A'7C15ull ^ (i + 1) * 0xC2B2'AE3D'27D4'EB4Full;
 }
 
+// The state of a counter known to be claimed, from the storage's slot alone.
+template <class Storage>
+ReadState slot_state(const Storage& storage, std::uint64_t c, FrameBuffer& out,
+                     bool* overwritten = nullptr) {
+  return read_state_of(storage.read_counter(c, out), [] { return true; }, overwritten);
+}
+
 // Publishes the self-checking frame of counter c (no heap: a stack payload).
 template <class Storage>
 void publish_frame(Storage& storage, std::uint64_t c, unsigned writer) {
@@ -116,7 +123,7 @@ struct SlotScenario
       for (std::uint64_t n = 0; n < kTotal; ++n) {
         // Readers walk in different directions.
         const std::uint64_t c = (reader % 2 == 0) ? kFirst + n : kEnd - 1 - n;
-        if (storage->slot_state(c, out) == ReadState::kReady) {
+        if (slot_state(*storage, c, out) == ReadState::kReady) {
           check_whole(out);
           RL_ASSERT(out.ver == c);  // Ready only for the counter asked for
         }
@@ -139,7 +146,7 @@ struct SlotScenario
     FrameBuffer& out = g_buffers[kReaders];
     RL_ASSERT(storage->head() == kEnd);
     for (std::uint64_t c = kFirst; c < kEnd; ++c) {
-      const ReadState state = storage->slot_state(c, out);
+      const ReadState state = slot_state(*storage, c, out);
       if (c + kCapacity >= kEnd) {
         RL_ASSERT(state == ReadState::kReady);
         check_whole(out);
@@ -169,19 +176,22 @@ template <class Storage>
 using WrapReaders = SlotScenario<Storage, /*capacity=*/2, /*writers=*/1, /*writes each=*/3,
                                  /*readers=*/2, /*passes=*/1, /*first counter=*/k40BitEdge>;
 
-// A FrameSource over a bare storage, as Ring::read_state_at does it: head
-// first, then the slot (Ring<Storage> itself allocates and uses Abseil on its
-// create path; this adapter keeps heap traffic out of the model).
+// A FrameSource over a bare storage, answering as Ring::probe and
+// Ring::read_state_at do: the slot first, the head only when the slot cannot
+// say (Ring<Storage> itself allocates and uses Abseil on its create path; this
+// adapter keeps heap traffic out of the model).
 template <class Storage>
 struct StorageSource {
   const Storage* storage;
   std::uint64_t first;
   std::uint64_t head() const { return storage->head(); }
   std::size_t capacity() const { return storage->spec().capacity; }
+  SlotRead probe(std::uint64_t c, FrameBuffer& out) const {
+    if (c < first) return SlotRead::kBeforeFirst;
+    return storage->read_counter(c, out);
+  }
   ReadState read_state_at(std::uint64_t c, FrameBuffer& out, bool* overwritten = nullptr) const {
-    if (overwritten != nullptr) *overwritten = false;
-    if (c < first || c >= head()) return ReadState::kUnavailable;
-    return storage->slot_state(c, out, overwritten);
+    return read_state_of(probe(c, out), [&] { return c < head(); }, overwritten);
   }
 };
 

@@ -82,11 +82,11 @@ struct DeadWriterScenario : Scenario<DeadWriterScenario<Storage, kPoint>, 3> {
     for (unsigned pass = 0; pass < kPasses; ++pass) {
       // A never commits: its counter is Pending (its mark, or not yet
       // touched), then Unavailable once B has the slot; never Ready.
-      const ReadState dead = storage->slot_state(kDead, out);
+      const ReadState dead = slot_state(*storage, kDead, out);
       RL_ASSERT(dead != ReadState::kReady);
       // Once B's frame was seen, the slot holds it for good (no newer writer).
       RL_ASSERT(!live_seen || dead == ReadState::kUnavailable);
-      if (storage->slot_state(kLive, out) == ReadState::kReady) {
+      if (slot_state(*storage, kLive, out) == ReadState::kReady) {
         check_whole(out, kFirst, kEnd, 2);
         RL_ASSERT(out.ver == kLive);
         live_seen = true;
@@ -105,10 +105,10 @@ struct DeadWriterScenario : Scenario<DeadWriterScenario<Storage, kPoint>, 3> {
   void after() {
     FrameBuffer& out = g_buffers[1];
     // B completed, over whatever A left.
-    RL_ASSERT(storage->slot_state(kLive, out) == ReadState::kReady);
+    RL_ASSERT(slot_state(*storage, kLive, out) == ReadState::kReady);
     check_whole(out, kFirst, kEnd, 2);
     RL_ASSERT(out.ver == kLive);
-    RL_ASSERT(storage->slot_state(kDead, out) == ReadState::kUnavailable);
+    RL_ASSERT(slot_state(*storage, kDead, out) == ReadState::kUnavailable);
     for (auto& v : views) v.reset();
     storage.reset();
   }

@@ -72,7 +72,7 @@ struct BarrierScenario : Scenario<BarrierScenario<Storage, kWrites>, 2> {
     for (std::uint64_t c = kFirst; c < kEnd; ++c) {
       RL_ASSERT(storage->barrier().wait_for(c, kForever) == WaitResult::kPublished);
       RL_ASSERT(storage->barrier().highest_published(kFirst, kEnd) >= c);
-      RL_ASSERT(storage->slot_state(c, out) == ReadState::kReady);
+      RL_ASSERT(slot_state(*storage, c, out) == ReadState::kReady);
       check_whole(out, kFirst, kEnd, 1);
       RL_ASSERT(out.ver == c);
     }
@@ -118,7 +118,7 @@ void consume_gated(Storage& storage, std::uint64_t first, std::uint64_t end, uns
     // No lost wake-up: the wait is untimed, so a lost one deadlocks.
     RL_ASSERT(storage.barrier().wait_for(c, kForever) == WaitResult::kPublished);
     // Back-pressure: nothing overwrote c before this reader consumed it.
-    RL_ASSERT(storage.slot_state(c, out) == ReadState::kReady);
+    RL_ASSERT(slot_state(storage, c, out) == ReadState::kReady);
     check_whole(out, first, end, writers);
     RL_ASSERT(out.ver == c);
     seq.advance_gate(gate, c + 1);
@@ -224,7 +224,7 @@ struct DeadReaderGateScenario : Scenario<DeadReaderGateScenario<Storage, kWrites
     const auto [gate, start] = *reg;
     RL_ASSERT(start >= kFirst && start <= kEnd);
     FrameBuffer& out = g_buffers[0];
-    if (start < kEnd && storage->slot_state(start, out) == ReadState::kReady) {
+    if (start < kEnd && slot_state(*storage, start, out) == ReadState::kReady) {
       check_whole(out, kFirst, kEnd, 1);
       RL_ASSERT(out.ver == start);
       seq.advance_gate(gate, start + 1);

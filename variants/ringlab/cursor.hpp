@@ -7,6 +7,32 @@
 // longer than the bound is given up and counted as stalled loss. A writer
 // that dies between its claim and its commit leaves its counter Pending until a
 // later writer laps the slot; with a bound, readers move on within it.
+//
+// A poll follows the slot markers [FollowMarkers]: it reads the next
+// counter's slot and decides from its marker alone, reading the ring's head
+// only when the marker says the cursor was lapped (to count the whole run of
+// lost counters at once), when the counter is below the ring's first, and
+// when a bounded cursor must prove a counter was claimed before it starts a
+// stall clock. So a caught-up reader touches no shared line but the next
+// slot's, and a writer that runs ahead finds none of its lines held by it.
+// Why each invariant still holds:
+//  - [ExactLoss]: every counter the cursor passes is counted once, as
+//    delivered, overwritten (its slot held a newer counter, or it lay more
+//    than a lap below head: head - capacity > it), unavailable (abandoned, or
+//    below the first counter) or stalled.
+//  - Never past a Pending counter: a slot holding an older counter or c's
+//    in-flight mark stops the poll (unbounded cursors stop without asking
+//    head whether c was claimed: either way there is nothing to deliver yet),
+//    and the markers only grow [MarkerMonotone], so a newer marker means c's
+//    writer can never commit c: a lapping writer took the slot and c's own
+//    writer drops its frame (detail/versioned_slot.hpp).
+//  - [StallBound]: a bounded cursor starts its clock only on a counter it
+//    knows was claimed (its in-flight mark, or head past it), so an unclaimed
+//    counter is never given up; a claimed one whose slot is lapped while the
+//    cursor waits is counted overwritten, not stalled.
+//  - [PollBound]: a poll makes at most capacity + 1 probes (a lap, and one for
+//    the jump a lapped cursor makes), so it returns however fast writers go
+//    and whatever a hostile shared-memory region holds.
 #pragma once
 
 #include <chrono>
@@ -64,11 +90,19 @@ concept FrameSource = requires(const S& s, std::uint64_t c, FrameBuffer& b) {
   { s.read_state_at(c, b) } -> std::same_as<ReadState>;
 };
 
+// A source that answers from a counter's own slot (Ring::probe).
+template <class S>
+concept MarkerSource = FrameSource<S> && requires(const S& s, std::uint64_t c, FrameBuffer& b) {
+  { s.probe(c, b) } -> std::same_as<SlotRead>;
+};
+
 struct PollStats {
   std::uint64_t delivered = 0;
   Loss loss;
   std::uint64_t from = 0;  // cursor before the poll
   std::uint64_t to = 0;    // cursor after it
+  // The poll stopped at a counter known to be claimed and not committed (an
+  // unbounded cursor that finds an older marker stops without asking).
   bool stopped_at_pending = false;
 };
 
@@ -90,56 +124,84 @@ inline bool give_up_pending(RingCursor& cursor, std::uint64_t counter) {
   return true;
 }
 
+// A source's answer for one counter as a slot's: Ring::probe where the source
+// has it; otherwise derived from read_state_at and the head.
+template <FrameSource Source>
+SlotRead probe(const Source& source, std::uint64_t c, FrameBuffer& scratch) {
+  if constexpr (MarkerSource<Source>) {
+    return source.probe(c, scratch);
+  } else {
+    if (c >= source.head()) return SlotRead::kOlder;
+    bool overwritten = false;
+    ReadState state;
+    if constexpr (requires(bool* o) { source.read_state_at(c, scratch, o); }) {
+      state = source.read_state_at(c, scratch, &overwritten);
+    } else {
+      // A plain source: counter c + capacity, a lap later, claimed by now.
+      state = source.read_state_at(c, scratch);
+      overwritten = state == ReadState::kUnavailable && c + source.capacity() < source.head();
+    }
+    switch (state) {
+      case ReadState::kReady: return SlotRead::kCopied;
+      case ReadState::kPending: return SlotRead::kWriting;
+      default: return overwritten ? SlotRead::kNewer : SlotRead::kAbandoned;
+    }
+  }
+}
+
 }  // namespace detail
 
-// Walks cursor.next_counter .. head, calling on_frame(const FrameBuffer&) or
-// on_frame(const FrameBuffer&, std::uint64_t counter) for each Ready frame, at
-// most max_frames of them. Reads into `scratch`, which
-// must hold the ring's payload capacity; allocates nothing.
+// Walks from cursor.next_counter towards head [FollowMarkers], calling
+// on_frame(const FrameBuffer&) or on_frame(const FrameBuffer&, std::uint64_t
+// counter) for each Ready frame, at most max_frames of them, and at most a lap
+// [PollBound]. Reads into `scratch`, which must hold the ring's payload
+// capacity; allocates nothing.
 template <FrameSource Source, class OnFrame>
 PollStats poll_into(const Source& source, RingCursor& cursor, FrameBuffer& scratch,
                     OnFrame&& on_frame,
                     std::uint64_t max_frames = std::numeric_limits<std::uint64_t>::max()) {
   PollStats stats;
   stats.from = cursor.next_counter;
-  const std::uint64_t head = source.head();
   const std::uint64_t capacity = source.capacity();
   std::uint64_t next = cursor.next_counter;
-  if (head > next && head - next > capacity) {
-    stats.loss.overwritten += head - capacity - next;
-    next = head - capacity;
-  }
-  while (next < head && stats.delivered < max_frames) {
-    bool overwritten = false;
-    ReadState state;
-    if constexpr (requires(bool* o) { source.read_state_at(next, scratch, o); }) {
-      state = source.read_state_at(next, scratch, &overwritten);
-    } else {
-      // A plain source: counter next + capacity, a lap later, claimed by now.
-      state = source.read_state_at(next, scratch);
-      overwritten = state == ReadState::kUnavailable && next + capacity < source.head();
-    }
-    if (state == ReadState::kPending) {
-      if (!detail::give_up_pending(cursor, next)) {
-        stats.stopped_at_pending = true;
-        break;
-      }
-      ++stats.loss.stalled;
-      ++next;
-      continue;
-    }
-    if (state == ReadState::kReady) {
+  for (std::uint64_t probes = 0; probes <= capacity && stats.delivered < max_frames; ++probes) {
+    const SlotRead seen = detail::probe(source, next, scratch);
+    if (seen == SlotRead::kCopied) {
       ++stats.delivered;
       if constexpr (std::is_invocable_v<OnFrame&, const FrameBuffer&, std::uint64_t>) {
         on_frame(static_cast<const FrameBuffer&>(scratch), next);
       } else {
         on_frame(static_cast<const FrameBuffer&>(scratch));
       }
-    } else if (overwritten) {
-      ++stats.loss.overwritten;
-    } else {
-      ++stats.loss.unavailable;
+      ++next;
+      continue;
     }
+    if (seen == SlotRead::kAbandoned) {
+      ++stats.loss.unavailable;
+      ++next;
+      continue;
+    }
+    if (seen == SlotRead::kNewer || seen == SlotRead::kBeforeFirst) {
+      // Lapped, or below the first counter: only now is head read, to jump
+      // over every counter more than a lap behind it at once.
+      const std::uint64_t head = source.head();
+      if (head > next && head - next > capacity) {
+        stats.loss.overwritten += head - capacity - next;
+        next = head - capacity;
+      } else {
+        ++(seen == SlotRead::kNewer ? stats.loss.overwritten : stats.loss.unavailable);
+        ++next;
+      }
+      continue;
+    }
+    // kWriting or kOlder: `next` is not committed. Caught up, or Pending.
+    const bool bounded = cursor.stall_bound != RingCursor::kNoStallBound;
+    if (seen == SlotRead::kOlder && !(bounded && next < source.head())) break;
+    if (!detail::give_up_pending(cursor, next)) {
+      stats.stopped_at_pending = true;
+      break;
+    }
+    ++stats.loss.stalled;
     ++next;
   }
   cursor.next_counter = next;

@@ -85,12 +85,50 @@ inline std::string to_string(const RingSpec& spec) {
                       "}");
 }
 
+// How many threads may write a ring at once. kSingle is the LMAX Disruptor's
+// single-producer mode: the writer keeps its counter in a plain field and
+// takes slots with plain stores, so no locked instruction is on its path; a
+// second writer is refused where that can be checked (Ring::write).
+enum class WriterMode : std::uint8_t { kMulti, kSingle };
+
+inline const char* to_string(WriterMode mode) {
+  return mode == WriterMode::kSingle ? "single" : "multi";
+}
+
 // What read_state_at finds for one counter.
 enum class ReadState : std::uint8_t {
   kReady,        // the frame with exactly this counter, copied whole
   kPending,      // claimed by a writer that has not committed it yet
   kUnavailable,  // overwritten, superseded by a lapping writer, abandoned, or never claimed
 };
+
+// What one slot's marker says about a counter: the storage-level answer that
+// the ring and a cursor's poll build on. Only kCopied and kWriting are final
+// by themselves; kOlder means Pending if the counter has been claimed (the
+// head says), and not yet written otherwise.
+enum class SlotRead : std::uint8_t {
+  kCopied,     // the counter's frame, copied whole
+  kWriting,    // the counter's writer has taken the slot and not committed
+  kOlder,      // the slot holds an older counter (or nothing): c is not written yet
+  kNewer,      // a newer counter holds or is writing the slot: c is gone
+  kAbandoned,  // the counter was claimed and given up
+  kBeforeFirst,  // (rings only) below the ring's first counter: never claimed
+};
+
+// A counter's ReadState from its slot's answer. `claimed()` is asked only
+// when the slot holds an older counter: whether the counter was claimed (then
+// it is Pending) or not yet (Unavailable). *overwritten (if given): Unavailable
+// because a newer counter holds the slot.
+template <class Claimed>
+ReadState read_state_of(SlotRead seen, Claimed&& claimed, bool* overwritten = nullptr) {
+  if (overwritten != nullptr) *overwritten = seen == SlotRead::kNewer;
+  switch (seen) {
+    case SlotRead::kCopied: return ReadState::kReady;
+    case SlotRead::kWriting: return ReadState::kPending;
+    case SlotRead::kOlder: return claimed() ? ReadState::kPending : ReadState::kUnavailable;
+    default: return ReadState::kUnavailable;
+  }
+}
 
 inline const char* to_string(ReadState state) {
   switch (state) {

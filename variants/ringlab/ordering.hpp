@@ -1,7 +1,8 @@
 // Named memory orders. Every atomic operation in a variant takes its order from
-// that variant's site table (an `Orders` type with `enum Site` and `kSites`), so
-// that the model harness can instantiate the same header with any one site
-// weakened (WeakenedOrders) and the ordering audit can list every site.
+// that variant's site table (an `Orders` type with a constexpr array `kSites`,
+// looked up by tag with order_of), so that the model harness can instantiate
+// the same header with any one site weakened (WeakenedOrders) and the ordering
+// audit can list every site.
 #pragma once
 
 #include <array>
@@ -75,9 +76,47 @@ constexpr std::memory_order cas_failure_order(std::memory_order failure) {
   return failure;
 }
 
-}  // namespace ringlab
+// The tag of a site: the text in the last parentheses of its name, e.g. "P6"
+// for "slot.commit (P6)". Code and comments cite sites by their tags.
+constexpr std::string_view site_tag(std::string_view name) {
+  const std::size_t open = name.rfind('(');
+  const std::size_t close = name.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return {};
+  return name.substr(open + 1, close - open - 1);
+}
 
-namespace ringlab {
+// The order of the site tagged `tag` in Orders' table, at compile time: every
+// atomic operation of a variant writes `order_of<Orders>("P6")`. A tag the
+// table lacks is a compile error (the throw is not a constant expression).
+template <class Orders>
+consteval std::memory_order order_of(std::string_view tag) {
+  for (const OrderSite& site : Orders::kSites) {
+    if (site_tag(site.name) == tag) return site.order;
+  }
+  throw "order_of: no site with this tag in the table";
+}
+
+// The row of the site tagged `tag`: for tables derived from another by
+// changing a row (mutants, the known-bad designs).
+template <std::size_t N>
+constexpr std::size_t site_index(const std::array<OrderSite, N>& sites, std::string_view tag) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (site_tag(sites[i].name) == tag) return i;
+  }
+  throw "site_index: no site with this tag in the table";
+}
+
+// Every site has a tag, and no two share one: checked by each table.
+template <std::size_t N>
+constexpr bool tags_unique(const std::array<OrderSite, N>& sites) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (site_tag(sites[i].name).empty()) return false;
+    for (std::size_t j = i + 1; j < N; ++j) {
+      if (site_tag(sites[i].name) == site_tag(sites[j].name)) return false;
+    }
+  }
+  return true;
+}
 
 template <std::size_t A, std::size_t B>
 constexpr std::array<OrderSite, A + B> concat_sites(const std::array<OrderSite, A>& a,

@@ -2,10 +2,14 @@
 // validates input, mints ids and maps slot answers onto the seed's operations;
 // the storage owns claiming, publishing and reading.
 //
-// Hot path: write, claim/publish, read_state_at and the FrameBuffer overloads of
-// read, read_head and read_at never allocate (their error paths may).
+// Hot path: write, claim/publish, read_state_at, probe and the FrameBuffer
+// overloads of read, read_head and read_at never allocate (their error paths
+// may). Readers decide from a counter's own slot first and read the shared
+// head only when the slot cannot say (see read_state_at and cursor.hpp).
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -14,6 +18,7 @@
 #include <new>
 #include <optional>
 #include <span>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -22,8 +27,11 @@
 #include "absl/strings/str_cat.h"
 #include "ringlab/capabilities.hpp"
 #include "ringlab/detail/region.hpp"
+#include "ringlab/detail/writer_lease.hpp"
 #include "ringlab/frame.hpp"
 #include "ringlab/net_id.hpp"
+#include "ringlab/ordering.hpp"
+#include "ringlab/sync.hpp"
 
 namespace ringlab {
 
@@ -47,14 +55,44 @@ template <class S>
 concept SlotStorage = requires(S s, const S cs, std::uint64_t c, FrameHeader h,
                                std::span<const std::byte> p, FrameBuffer& b) {
   { S::kName } -> std::convertible_to<std::string_view>;
+  { S::kWriterMode } -> std::convertible_to<WriterMode>;
   { S::region_bytes(RingSpec{}) } -> std::same_as<std::size_t>;
   { s.claim() } -> std::same_as<std::uint64_t>;
+  { s.claim(c) } -> std::same_as<std::uint64_t>;
   { cs.head() } -> std::same_as<std::uint64_t>;
   s.publish(c, h, p);
   s.abandon(c);
-  { cs.slot_state(c, b) } -> std::same_as<ReadState>;
+  { cs.read_counter(c, b) } -> std::same_as<SlotRead>;
   { cs.read_slot(c, b) } -> std::same_as<bool>;
   s.reset(c);
+};
+
+// Whether this build checks that a single-writer ring has one writer thread:
+// debug and ThreadSanitizer builds. A release build relies on the caller, as
+// the LMAX Disruptor's single-producer mode does (and TSan reports the plain
+// counter two writers would share).
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RINGLAB_THREAD_SANITIZER 1
+#endif
+#endif
+#if !defined(NDEBUG) || defined(__SANITIZE_THREAD__) || defined(RINGLAB_THREAD_SANITIZER)
+inline constexpr bool kCheckWriterThread = true;
+#else
+inline constexpr bool kCheckWriterThread = false;
+#endif
+
+// The ring's own atomics: the checked builds' record of the writer thread.
+// Relaxed throughout: they catch misuse and order no data (the slot protocol
+// does; a caller handing the writer role to another thread synchronises with
+// it by its own means).
+struct RingOrders {
+  static constexpr std::array<OrderSite, 3> kSites{{
+      {"writer_thread.load (T1)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+      {"writer_thread.take (T2)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
+      {"writer_thread.release (T3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+  }};
+  static_assert(tags_unique(kSites));
 };
 
 template <SlotStorage Storage>
@@ -62,6 +100,7 @@ class Ring {
  public:
   using storage_type = Storage;
   using StorageOptions = typename Storage::Options;
+  static constexpr bool kSingleWriter = Storage::kWriterMode == WriterMode::kSingle;
 
   static absl::StatusOr<std::unique_ptr<Ring>> create(std::uint8_t kind, const RingSpec& spec,
                                                       const RingOptions& options = {},
@@ -72,15 +111,19 @@ class Ring {
                                                      " exceeds the maximum ",
                                                      RingOptions::kMaxFirstCounter));
     }
+    const std::size_t bytes = region_bytes(spec, storage_options);
     try {
-      auto region = std::make_shared<detail::AlignedRegion>(Storage::region_bytes(spec));
-      std::byte* const bytes = region->data();
-      return std::unique_ptr<Ring>(new Ring(kind, spec, options, storage_options, bytes,
-                                            std::move(region)));
+      auto region = std::make_shared<detail::AlignedRegion>(bytes);
+      std::byte* const data = region->data();
+      auto ring = std::unique_ptr<Ring>(
+          new Ring(kind, spec, options, storage_options, data, std::move(region)));
+      // An in-process single-writer ring's lease is its creator's: the lease
+      // word was free a moment ago and nobody else can reach the ring yet.
+      if constexpr (kSingleWriter) (void)ring->take_writer_lease();
+      return ring;
     } catch (const std::bad_alloc&) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("cannot allocate ", Storage::region_bytes(spec), " bytes for a ring of ",
-                       to_string(spec)));
+      return absl::ResourceExhaustedError(absl::StrCat("cannot allocate ", bytes,
+                                                       " bytes for a ring of ", to_string(spec)));
     }
   }
 
@@ -96,6 +139,18 @@ class Ring {
 
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
+  ~Ring() {
+    if constexpr (kSingleWriter) give_back_writer_lease();
+  }
+
+  // The bytes a ring of this storage takes (options may change the layout).
+  static std::size_t region_bytes(const RingSpec& spec, const StorageOptions& options = {}) {
+    if constexpr (requires { Storage::region_bytes(spec, options); }) {
+      return Storage::region_bytes(spec, options);
+    } else {
+      return Storage::region_bytes(spec);
+    }
+  }
 
   std::uint8_t kind() const { return kind_; }
   std::size_t capacity() const { return spec_.capacity; }
@@ -114,6 +169,7 @@ class Ring {
   absl::StatusOr<NetId64> write(NodeId node, std::uint8_t frame_kind, std::uint64_t ver,
                                 std::span<const std::byte> payload) {
     if (absl::Status s = check_payload(payload.size()); !s.ok()) return s;
+    if (absl::Status s = check_writer(); !s.ok()) return s;
     const std::uint64_t counter = storage_.claim();
     const NetId64 id = NetId64::make(kind_, node, counter);
     storage_.publish(counter, FrameHeader{id, frame_kind, ver}, payload);
@@ -127,6 +183,7 @@ class Ring {
     requires requires(Storage s) { s.try_claim(); }
   {
     if (absl::Status s = check_payload(payload.size()); !s.ok()) return s;
+    if (absl::Status s = check_writer(); !s.ok()) return s;
     const std::optional<std::uint64_t> counter = storage_.try_claim();
     // Routine back-pressure that callers retry: a status without a message,
     // which allocates nothing.
@@ -139,6 +196,7 @@ class Ring {
   // Two-phase write: the counter reads Pending between claim and publish.
   absl::StatusOr<WriteTicket> claim(NodeId node, std::size_t payload_size) {
     if (absl::Status s = check_payload(payload_size); !s.ok()) return s;
+    if (absl::Status s = check_writer(); !s.ok()) return s;
     const std::uint64_t counter = storage_.claim();
     return WriteTicket{counter, NetId64::make(kind_, node, counter), payload_size};
   }
@@ -198,20 +256,62 @@ class Ring {
   // *overwritten (if given) tells the two kinds of Unavailable apart: true when
   // a later counter holds the slot, false when the counter was abandoned or
   // never claimed. Poll classifies its loss by it.
+  //
+  // The counter's slot decides first; the head is read only when the slot
+  // holds an older counter, to tell Pending (claimed, not yet taken) from
+  // never claimed. A committed or newer marker needs no head: its counter was
+  // claimed, by the writer or by a lapping one.
   ReadState read_state_at(std::uint64_t counter, FrameBuffer& out,
                           bool* overwritten = nullptr) const {
-    if (overwritten != nullptr) *overwritten = false;
-    // Head first: a counter claimed by then whose slot still holds an older
-    // one is Pending; one not claimed is never Pending.
-    const std::uint64_t h = head();
-    if (counter < first_counter_ || counter >= h) return ReadState::kUnavailable;
+    return read_state_of(probe(counter, out), [&] { return counter < head(); }, overwritten);
+  }
+
+  // What counter's own slot says about it, copying the frame into `out` when
+  // it is there (kCopied); kBeforeFirst below the ring's first counter. The
+  // one shared line this touches is that slot's: a cursor's poll is built on
+  // it (cursor.hpp).
+  SlotRead probe(std::uint64_t counter, FrameBuffer& out) const {
+    if (counter < first_counter_) return SlotRead::kBeforeFirst;
     out.ensure_capacity(spec_.payload_capacity);
-    if constexpr (requires(bool* o) { storage_.slot_state(counter, out, o); }) {
-      return storage_.slot_state(counter, out, overwritten);
-    } else {
-      const ReadState state = storage_.slot_state(counter, out);
-      if (overwritten != nullptr) *overwritten = counter + spec_.capacity < head();
-      return state;
+    return storage_.read_counter(counter, out);
+  }
+
+  // --- Single-writer rings ---
+
+  // Makes this process the ring's writer: FailedPrecondition naming the
+  // holder when another live process is the writer. A writer process that
+  // died holding the lease is replaced; the counters it left unfinished are
+  // committed as abandoned (readers see them Unavailable). An in-process ring
+  // holds it from create() on; shared memory takes it with the writer role
+  // (shm/shared_ring.hpp).
+  absl::Status take_writer_lease()
+    requires kSingleWriter
+  {
+    const detail::LeaseTaken taken = storage_.take_writer_lease(StdSync::process_id());
+    if (!taken.ok) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("single-writer ring of kind ", kind_, ": process ", taken.holder,
+                       " is its writer and is alive; a second writer is refused"));
+    }
+    holds_lease_ = true;
+    return absl::OkStatus();
+  }
+  void give_back_writer_lease()
+    requires kSingleWriter
+  {
+    if (!holds_lease_) return;
+    storage_.give_back_writer_lease(StdSync::process_id());
+    holds_lease_ = false;
+  }
+  bool holds_writer_lease() const { return !kSingleWriter || holds_lease_; }
+
+  // Checked builds (kCheckWriterThread) refuse a write from a second thread of
+  // the writer process; a thread that is done writing hands the role on with
+  // this, after which the next thread to write takes it.
+  void release_writer_thread() {
+    if constexpr (kSingleWriter && kCheckWriterThread) {
+      // (T3) relaxed: see RingOrders.
+      writer_thread_.store(std::thread::id{}, order_of<RingOrders>("T3"));
     }
   }
 
@@ -294,6 +394,35 @@ class Ring {
         region_keeper_(std::move(keeper)),
         storage_(detail::kAdoptRegion, spec, region, storage_options) {}
 
+  // A single-writer ring refuses writes from a process without the lease and,
+  // in checked builds, from a second thread [SoleWriter]. Nothing else pays.
+  absl::Status check_writer() {
+    if constexpr (kSingleWriter) {
+      if (!holds_lease_) [[unlikely]] {
+        return absl::FailedPreconditionError(
+            absl::StrCat("single-writer ring of kind ", kind_,
+                         ": this process does not hold the writer lease"));
+      }
+      if constexpr (kCheckWriterThread) {
+        const std::thread::id me = std::this_thread::get_id();
+        // (T1) relaxed, (T2) relaxed: see RingOrders.
+        std::thread::id holder = writer_thread_.load(order_of<RingOrders>("T1"));
+        if (holder == std::thread::id{} &&
+            writer_thread_.compare_exchange_strong(holder, me, order_of<RingOrders>("T2"),
+                                                   order_of<RingOrders>("T1"))) {
+          holder = me;
+        }
+        if (holder != me) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "single-writer ring of kind ", kind_,
+              ": a second thread writes while another holds the writer role "
+              "(release_writer_thread() hands it on)"));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status check_payload(std::size_t size) const {
     if (size > spec_.payload_capacity) {
       return absl::InvalidArgumentError(absl::StrCat("payload of ", size,
@@ -317,6 +446,8 @@ class Ring {
   // Declared before storage_: the region outlives the objects in it.
   std::shared_ptr<void> region_keeper_;
   Storage storage_;
+  bool holds_lease_ = false;  // single writer: this process is the writer
+  std::atomic<std::thread::id> writer_thread_{};  // checked builds only
 };
 
 }  // namespace ringlab

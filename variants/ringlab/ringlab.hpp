@@ -24,4 +24,11 @@ using SeqlockRing = Ring<SeqlockStorage<StdSync>>;
 template <template <class...> class Wait = BusySpinWait>
 using DisruptorRing = Ring<DisruptorStorage<StdSync, Wait>>;
 
+// Single-writer rings (WriterMode::kSingle): no locked instruction on the
+// write path; one writer thread, in one process, at a time.
+using SeqlockSingleRing = Ring<SeqlockStorage<StdSync, SeqlockOrders, WriterMode::kSingle>>;
+template <template <class...> class Wait = BusySpinWait>
+using DisruptorSingleRing =
+    Ring<DisruptorStorage<StdSync, Wait, DisruptorOrders, WriterMode::kSingle>>;
+
 }  // namespace ringlab

@@ -10,6 +10,7 @@
 //
 // Ordering points of the protocol, cited as (Pn):
 //   writer: (P1) marker load  (P2) CAS to writing  (P3) its failure load
+//           (P13) the sole writer's plain mark instead of (P1)..(P3)
 //           (P4) release fence  (P5) body stores  (P6) commit store
 //   reader: (P7) marker load  (P8) body loads  (P9) acquire fence  (P10) marker reload
 //   owners: (P11) register a writer process  (P12) look an owner up
@@ -58,24 +59,6 @@ constexpr std::size_t body_words(std::size_t payload_capacity) {
   return kBodyHeaderWords + (payload_capacity + 7) / 8;
 }
 
-enum class SlotRead : std::uint8_t {
-  kCopied,     // the asked-for frame, copied whole
-  kOlder,      // the slot holds or is writing an older counter (or nothing)
-  kNewer,      // a newer counter holds or is writing the slot
-  kAbandoned,  // the asked-for counter was claimed and given up
-};
-
-// A claimed counter's state from what its slot holds: an older counter means
-// its writer has not committed yet. *overwritten (if given) says whether an
-// Unavailable counter lost its slot to a newer one, rather than being abandoned.
-constexpr ReadState to_read_state(SlotRead read, bool* overwritten = nullptr) {
-  if (overwritten != nullptr) *overwritten = read == SlotRead::kNewer;
-  switch (read) {
-    case SlotRead::kCopied: return ReadState::kReady;
-    case SlotRead::kOlder: return ReadState::kPending;
-    default: return ReadState::kUnavailable;
-  }
-}
 
 // Who is writing: the owner number this process put in its in-flight markers,
 // and the table to look other owners up in (nullptr: an in-process ring).
@@ -92,6 +75,16 @@ class VersionedSlot {
   using Writer = WriterId<Sync, Orders>;
   static constexpr unsigned kSpinsBeforeYield = 64;
 
+  // What a slot's marker says about counter c, from one load (P7): a reader
+  // decides from this alone whether to copy, wait or move on, and touches no
+  // other shared line.
+  static SlotRead classify(std::uint64_t marker, std::uint64_t c) {
+    if (marker < writing_marker(c)) return SlotRead::kOlder;
+    if (marker < committed_marker(c)) return SlotRead::kWriting;
+    if (marker > committed_marker(c)) return SlotRead::kNewer;
+    return SlotRead::kCopied;  // not yet: the caller copies and validates
+  }
+
   // Takes the slot for counter c. False: a newer counter has it, and the frame
   // of c is dropped rather than written over a newer one [MarkerMonotone].
   // Blocking in one case: when a writer a full lap behind is mid-copy on this
@@ -106,7 +99,7 @@ class VersionedSlot {
   static bool begin_write(Word& marker, std::uint64_t c, const Writer& writer = {}) {
     const std::uint64_t mine = writing_marker(c, writer.owner);
     // (P1) relaxed: only a guess for the CAS (P2), which decides.
-    std::uint64_t seen = marker.load(mo(Orders::kSlotWriterLoad));
+    std::uint64_t seen = marker.load(order_of<Orders>("P1"));
     for (unsigned spins = 0;;) {
       if (seen >= mine) return false;
       if (is_writing(seen)) {
@@ -115,12 +108,12 @@ class VersionedSlot {
         // not while spinning).
         if (++spins < kSpinsBeforeYield) {
           Sync::spin_pause();
-          seen = marker.load(mo(Orders::kSlotWriterLoad));  // (P1)
+          seen = marker.load(order_of<Orders>("P1"));  // (P1)
           continue;
         }
         if (!abandoned_by_dead_writer(seen, writer)) {
           Sync::yield();
-          seen = marker.load(mo(Orders::kSlotWriterLoad));  // (P1)
+          seen = marker.load(order_of<Orders>("P1"));  // (P1)
           continue;
         }
       }
@@ -128,24 +121,37 @@ class VersionedSlot {
       // previous writer, so its body stores (P5) happen-before ours and can
       // never land after them in the words' modification order.
       // (P3) on failure: relaxed, the loop re-examines `seen`.
-      if (marker.compare_exchange_weak(seen, mine, mo(Orders::kSlotClaimCas),
-                                       cas_failure_order(mo(Orders::kSlotClaimCasFailure)))) {
+      if (marker.compare_exchange_weak(seen, mine, order_of<Orders>("P2"),
+                                       cas_failure_order(order_of<Orders>("P3")))) {
         break;
       }
     }
     // (P4) release fence: orders the writing marker (P2) before the body stores
     // (P5); pairs with the reader's acquire fence (P9). A reader that loads any
     // of our body words therefore re-reads (P10) a marker >= ours and rejects.
-    Sync::fence(mo(Orders::kSlotWriterFence));
+    Sync::fence(order_of<Orders>("P4"));
     Sync::crash_point(CrashPoint::kAfterMark);
     return true;
+  }
+
+  // Takes the slot for counter c when this is the ring's only writer
+  // [SoleWriter]: nobody else stores this marker, and this writer's counters
+  // only grow, so a plain store keeps [MarkerMonotone] and no lapped writer
+  // can be mid-copy here. No locked instruction: the fence (P4) is the
+  // protocol's, and on x86 a release fence emits none.
+  static void begin_sole_write(Word& marker, std::uint64_t c, std::uint64_t owner = 0) {
+    // (P13) relaxed: ordered before the body stores (P5) by the fence (P4).
+    marker.store(writing_marker(c, owner), order_of<Orders>("P13"));
+    // (P4) release fence: as in begin_write.
+    Sync::fence(order_of<Orders>("P4"));
+    Sync::crash_point(CrashPoint::kAfterMark);
   }
 
   static void write_body(Word* body, const FrameHeader& header,
                          std::span<const std::byte> payload, bool abandoned = false) {
     const std::uint64_t length = abandoned ? kAbandonedLength : payload.size();
     // (P5) relaxed: published by the commit (P6), guarded by (P4)/(P9).
-    const auto order = mo(Orders::kSlotBodyStore);
+    constexpr auto order = order_of<Orders>("P5");
     body[0].store(header.id.raw(), order);
     body[1].store(header.ver, order);
     body[2].store(std::uint64_t{header.kind} | length << 8, order);
@@ -168,7 +174,7 @@ class VersionedSlot {
   static void commit(Word& marker, std::uint64_t c) {
     // (P6) release: pairs with the reader's acquire load (P7) and with the next
     // writer's CAS (P2); publishes the body stores (P5).
-    marker.store(committed_marker(c), mo(Orders::kSlotCommit));
+    marker.store(committed_marker(c), order_of<Orders>("P6"));
   }
 
   // Copies the frame of counter c if the slot holds it. Wait-free: one pass,
@@ -176,25 +182,20 @@ class VersionedSlot {
   static SlotRead read(const Word& marker, const Word* body, std::size_t payload_capacity,
                        std::uint64_t c, FrameBuffer& out) {
     // (P7) acquire: pairs with the commit (P6) of counter c.
-    const std::uint64_t before = marker.load(mo(Orders::kSlotReaderLoad));
-    if (before < committed_marker(c)) return SlotRead::kOlder;
-    if (before > committed_marker(c)) return SlotRead::kNewer;
+    const std::uint64_t before = marker.load(order_of<Orders>("P7"));
+    if (const SlotRead seen = classify(before, c); seen != SlotRead::kCopied) return seen;
     return copy_validated(marker, before, body, payload_capacity, out);
   }
 
   // Copies whatever committed frame the slot holds (its id names the counter).
   static SlotRead read_latest(const Word& marker, const Word* body, std::size_t payload_capacity,
                               FrameBuffer& out) {
-    const std::uint64_t before = marker.load(mo(Orders::kSlotReaderLoad));  // (P7)
+    const std::uint64_t before = marker.load(order_of<Orders>("P7"));  // (P7)
     if (before == 0 || is_writing(before)) return SlotRead::kOlder;
     return copy_validated(marker, before, body, payload_capacity, out);
   }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
-
   static bool abandoned_by_dead_writer(std::uint64_t seen, const Writer& writer) {
     const std::uint64_t owner = marker_owner(seen);
     return writer.table != nullptr && owner != writer.owner && writer.table->owner_gone(owner);
@@ -203,7 +204,7 @@ class VersionedSlot {
   static SlotRead copy_validated(const Word& marker, std::uint64_t before, const Word* body,
                                  std::size_t payload_capacity, FrameBuffer& out) {
     // (P8) relaxed: validated by (P9)/(P10).
-    const auto order = mo(Orders::kSlotBodyLoad);
+    constexpr auto order = order_of<Orders>("P8");
     const std::uint64_t id = body[0].load(order);
     const std::uint64_t ver = body[1].load(order);
     const std::uint64_t meta = body[2].load(order);
@@ -219,9 +220,9 @@ class VersionedSlot {
     }
     // (P9) acquire fence: pairs with the writer's release fence (P4); if any
     // load above saw a newer writer's store, the reload (P10) sees its marker.
-    Sync::fence(mo(Orders::kSlotReaderFence));
+    Sync::fence(order_of<Orders>("P9"));
     // (P10) relaxed: ordered after the body loads by (P9).
-    if (marker.load(mo(Orders::kSlotReaderRecheck)) != before) return SlotRead::kNewer;
+    if (marker.load(order_of<Orders>("P10")) != before) return SlotRead::kNewer;
     if (length == kAbandonedLength) return SlotRead::kAbandoned;
     out.id = NetId64::from_raw(id);
     out.kind = static_cast<std::uint8_t>(meta & 0xFF);
@@ -231,10 +232,9 @@ class VersionedSlot {
   }
 };
 
-// The protocol's rows of a storage's site table, (P1)..(P12) in order. A
-// storage appends them to its own rows, and its Orders enum names them
-// kSlotWriterLoad .. kSlotReaderRecheck in the same order.
-inline constexpr std::array<OrderSite, 12> kVersionedSlotSites{{
+// The protocol's rows of a storage's site table, (P1)..(P13): a storage
+// appends them to its own rows.
+inline constexpr std::array<OrderSite, 13> kVersionedSlotSites{{
     {"slot.writer_load (P1)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
     {"slot.claim_cas (P2)", AtomicOp::kRmw, std::memory_order_acquire, "P6"},
     {"slot.claim_cas_failure (P3)", AtomicOp::kCasFailure, std::memory_order_relaxed, ""},
@@ -247,12 +247,7 @@ inline constexpr std::array<OrderSite, 12> kVersionedSlotSites{{
     {"slot.reader_recheck (P10)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
     {"owners.register (P11)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
     {"owners.load (P12)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+    {"slot.sole_mark (P13)", AtomicOp::kStore, std::memory_order_relaxed, ""},
 }};
-
-// Enumerators every protocol user's Orders enum must place last, in this order.
-#define RINGLAB_VERSIONED_SLOT_SITE_NAMES                                                \
-  kSlotWriterLoad, kSlotClaimCas, kSlotClaimCasFailure, kSlotWriterFence, kSlotBodyStore, \
-      kSlotCommit, kSlotReaderLoad, kSlotBodyLoad, kSlotReaderFence, kSlotReaderRecheck,  \
-      kOwnerRegister, kOwnerLoad
 
 }  // namespace ringlab::detail

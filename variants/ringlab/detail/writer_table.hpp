@@ -64,8 +64,8 @@ class WriterTable {
       std::uint64_t expected = 0;
       // (P11) relaxed: only the entry itself is published, and a reader that
       // misses it reads 0, which never allows a takeover [OwnerEntryWriteOnce].
-      if (entry(owner).compare_exchange_strong(expected, pid, mo(Orders::kOwnerRegister),
-                                               cas_failure_order(mo(Orders::kOwnerRegister)))) {
+      if (entry(owner).compare_exchange_strong(expected, pid, order_of<Orders>("P11"),
+                                               cas_failure_order(order_of<Orders>("P11")))) {
         return owner;
       }
     }
@@ -75,14 +75,11 @@ class WriterTable {
   // True only once the process that registered `owner` is gone for good.
   bool owner_gone(std::uint64_t owner) const {
     if (owner == kNoOwner || owner > kOwners) return false;
-    const std::uint64_t pid = entry(owner).load(mo(Orders::kOwnerLoad));  // (P12) relaxed: see (P11)
+    const std::uint64_t pid = entry(owner).load(order_of<Orders>("P12"));  // (P12) relaxed: see (P11)
     return pid != 0 && pid != Sync::process_id() && Sync::process_gone(pid);
   }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
   Word& entry(std::uint64_t owner) const { return *object_at<Word>(region_, 8 * owner); }
 
   std::byte* const region_;

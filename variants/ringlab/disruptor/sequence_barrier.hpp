@@ -24,7 +24,7 @@ class SequenceBarrier {
   bool is_published(std::uint64_t c) const {
     // (D10) acquire: pairs with the commit (P6), so a reader woken here reads
     // the frame it waited for.
-    return markers_.marker(c).load(mo(Orders::kBarrierLoad)) >= detail::committed_marker(c);
+    return markers_.marker(c).load(order_of<Orders>("D10")) >= detail::committed_marker(c);
   }
 
   // The highest counter h in [from, limit) such that every counter in [from, h]
@@ -50,20 +50,17 @@ class SequenceBarrier {
   // Wakes every waiter and makes later waits return at once (LMAX's alert),
   // until clear_alert(). For shutting readers down.
   void alert() {
-    // (D11) release: pairs with (D12); the strategy's signal orders it against
+    // (D12) release: pairs with (D13); the strategy's signal orders it against
     // sleepers as it does a commit.
-    alerted_.store(true, mo(Orders::kAlertStore));
+    alerted_.store(true, order_of<Orders>("D12"));
     strategy_.signal_all();
   }
-  void clear_alert() { alerted_.store(false, mo(Orders::kAlertStore)); }  // (D11)
+  void clear_alert() { alerted_.store(false, order_of<Orders>("D12")); }  // (D12)
   bool alerted() const {
-    return alerted_.load(mo(Orders::kAlertLoad));  // (D12) acquire: pairs with (D11)
+    return alerted_.load(order_of<Orders>("D13"));  // (D13) acquire: pairs with (D12)
   }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
   const Markers& markers_;
   Strategy& strategy_;
   typename Sync::template atomic<bool> alerted_{false};

@@ -1,10 +1,10 @@
 // Hands out counters to disruptor writers. In overwrite mode a claim is one
-// fetch_add. In gated mode a claim is a CAS that waits (or, for try_claim,
-// fails) while the counter would overwrite a frame that a registered reader
-// has not consumed.
+// fetch_add (many writers) or a plain increment (one writer). In gated mode a
+// claim waits (or, for try_claim, fails) while the counter would overwrite a
+// frame that a registered reader has not consumed.
 //
-// Ordering points (D1)..(D9), (D3g), (D13), (D14) and (G1)..(G4), entries of
-// DisruptorOrders (storage/disruptor.hpp).
+// Ordering points (D1)..(D18) and (G1)..(G4), rows of DisruptorOrders
+// (storage/disruptor.hpp).
 //
 // Invariant [GateOwned]: a gate's value is written only by the process that
 // owns the gate's owner word (it holds that process's id): its reader advances
@@ -14,18 +14,21 @@
 // process that is gone (CAS to releasing(its own pid): exactly one caller
 // wins), frees the gate, then frees the owner word. A releaser that dies
 // half-way is itself a process that is gone: the next caller takes over from
-// it, and freeing a gate twice is harmless. The dead reader's own gate stores precede
-// that [DeadWritesVisible], so the freed gate is never overwritten by them.
+// it, and freeing a gate twice is harmless. The dead reader's own gate stores
+// precede that [DeadWritesVisible], so the freed gate is never overwritten by them.
 //
-// Invariant [GateCacheIsFloor]: every value the gate cache holds is at most
+// Invariant [GateCacheIsFloor]: every value a gate floor holds (the shared
+// gate cache of many writers, or the single writer's own field) is at most
 // the counter each registered reader is owed frames from (its start, then its
-// gate). A writer caches min(cursor it read at (D3g)/(D4), every gate it loaded
-// at (D5)). A reader registered before that scan has its gate in the minimum.
-// One registering meanwhile starts at a cursor value read at (D7): if the
-// writer's cursor read precedes (D7) in the single total order S, start is at
-// least that cursor value, hence at least the cache; if it follows, the
-// writer's gate loads (D5) follow (D6) in S and see the new gate. Gates only
-// grow. So a claim below cache + capacity is below every gate + capacity.
+// gate). A writer takes as floor min(cursor it read, every gate it loaded at
+// (D5)). A reader registered before that scan has its gate in the minimum.
+// One registering meanwhile starts at a cursor value read at (D7): many
+// writers read the cursor at (D14)/(D4), seq_cst; the single writer issues the
+// seq_cst fence (D18) after its last cursor store and before its gate loads.
+// Either way, if that precedes (D7) in the single total order S, start is at
+// least the cursor the writer knew, hence at least the floor; if it follows,
+// the writer's gate loads (D5) follow (D6) in S and see the new gate. Gates
+// only grow. So a claim below floor + capacity is below every gate + capacity.
 #pragma once
 
 #include <atomic>
@@ -40,6 +43,7 @@
 #include "absl/strings/str_cat.h"
 #include "ringlab/capabilities.hpp"
 #include "ringlab/detail/region.hpp"
+#include "ringlab/frame.hpp"
 #include "ringlab/ordering.hpp"
 #include "ringlab/sync.hpp"
 
@@ -50,7 +54,7 @@ enum class OverflowMode : std::uint8_t {
   kGated,      // writers wait for the slowest registered reader; no loss
 };
 
-template <class Sync, class Orders>
+template <class Sync, class Orders, WriterMode kWriters = WriterMode::kMulti>
 class Sequencer {
   using Word = typename Sync::template atomic<std::uint64_t>;
 
@@ -63,13 +67,16 @@ class Sequencer {
   static constexpr std::uint64_t releasing(std::uint64_t pid) { return kReleasingBit | pid; }
   static constexpr std::uint64_t process_of(std::uint64_t owner) { return owner & ~kReleasingBit; }
 
-  // Region: [cursor line][gate cache line][kMaxGates gate lines]; a gate line
-  // holds the gate and the pid of the process that owns it [GateOwned].
+  // Region: [cursor line: the cursor, then the single writer's lease][gate
+  // cache line][kMaxGates gate lines]; a gate line holds the gate and the pid
+  // of the process that owns it [GateOwned].
+  static constexpr std::size_t kLeaseOffset = 8;
   static constexpr std::size_t region_bytes() { return (2 + kMaxGates) * detail::kCacheLine; }
 
   // Constructs the region's words (reset() gives them their values).
   static void initialise(std::byte* region) {
     detail::construct_at_offset<Word>(region, 0);
+    detail::construct_at_offset<Word>(region, kLeaseOffset);
     detail::construct_at_offset<Word>(region, kGateCacheOffset);
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       detail::construct_at_offset<Word>(region, gate_offset(g));
@@ -78,6 +85,7 @@ class Sequencer {
   }
   static void destroy(std::byte* region) {
     detail::destroy_at_offset<Word>(region, 0);
+    detail::destroy_at_offset<Word>(region, kLeaseOffset);
     detail::destroy_at_offset<Word>(region, kGateCacheOffset);
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       detail::destroy_at_offset<Word>(region, gate_offset(g));
@@ -92,21 +100,28 @@ class Sequencer {
   Sequencer& operator=(const Sequencer&) = delete;
 
   OverflowMode mode() const { return mode_; }
+  Word* lease_word() const { return detail::object_at<Word>(region_, kLeaseOffset); }
 
   std::uint64_t cursor() const {
-    return next().load(mo(Orders::kCursorLoad));  // (D3) relaxed: a count, orders no data
+    return next().load(order_of<Orders>("D3"));  // (D3) relaxed: a count, orders no data
   }
 
-  std::uint64_t claim() {
+  // Claims n consecutive counters (n <= capacity in gated mode), returning the first.
+  std::uint64_t claim(std::uint64_t n = 1) {
     if (mode_ == OverflowMode::kOverwrite) {
-      return next().fetch_add(1, mo(Orders::kOverwriteClaim));  // (D1) relaxed: uniqueness only
+      if constexpr (kWriters == WriterMode::kMulti) {
+        // (D1) relaxed: uniqueness only.
+        return next().fetch_add(n, order_of<Orders>("D1"));
+      } else {
+        return sole_claim(n);
+      }
     }
-    if (const std::optional<std::uint64_t> c = try_claim()) return *c;
+    if (const std::optional<std::uint64_t> c = try_claim(n)) return *c;
     // Waiting: only now is the clock read, never by an uncontended claim.
     auto next_check = Sync::clock::now() + kGateCheckInterval;
     for (;;) {
       Sync::yield();
-      if (const std::optional<std::uint64_t> c = try_claim()) return *c;
+      if (const std::optional<std::uint64_t> c = try_claim(n)) return *c;
       // Now and then, in case the slowest reader is a dead process's. By the
       // clock, not by count: on a busy CPU one yield can last a time slice.
       if (const auto now = Sync::clock::now(); now >= next_check) {
@@ -116,41 +131,49 @@ class Sequencer {
     }
   }
 
-  // Gated mode: nullopt when the counter would overwrite a frame that a
+  // Gated mode: nullopt when the claim would overwrite a frame that a
   // registered reader has not consumed. Invariant [HeadWithinGate]: a claim
   // only succeeds below the slowest gate + capacity, so head never runs more
   // than a lap ahead of a registered reader, and a poll's "older than
   // head - capacity" is true loss even in gated mode. Like the LMAX
-  // Disruptor's gating-sequence cache, the slowest gate is read from a cached
-  // floor [GateCacheIsFloor] and the gates scanned only when a claim reaches
-  // it: once a lap, not once a claim.
-  std::optional<std::uint64_t> try_claim() {
-    if (mode_ == OverflowMode::kOverwrite) return claim();
-    // (D3g) seq_cst: if it reads a cursor value written after the one a
-    // registering reader read at (D7), the gate loads (D5) after it see that
-    // reader's gate (D6); see register_gate().
-    std::uint64_t c = next().load(mo(Orders::kGatedCursorLoad));
-    for (;;) {
-      // (D13) acquire: pairs with (D14), so the reader's copy that let the
-      // caching writer's gate load (D5) pass happens-before this claim's reuse.
-      std::uint64_t floor = gate_cache().load(mo(Orders::kGateCacheLoad));
-      if (blocked(c, floor)) {
-        floor = min_gate(c);
-        // (D14) release: pairs with (D13); carries (D8)->(D5) on to every
-        // writer that claims on this floor.
-        gate_cache().store(floor, mo(Orders::kGateCacheStore));
-        if (blocked(c, floor)) return std::nullopt;
+  // Disruptor's gating-sequence cache, the slowest gate is read from a floor
+  // [GateCacheIsFloor] and the gates scanned only when a claim reaches it:
+  // once a lap, not once a claim.
+  std::optional<std::uint64_t> try_claim(std::uint64_t n = 1) {
+    if (mode_ == OverflowMode::kOverwrite) return claim(n);
+    if constexpr (kWriters == WriterMode::kSingle) {
+      if (blocked(next_ + n - 1, floor_)) {
+        refresh_sole_floor();
+        if (blocked(next_ + n - 1, floor_)) return std::nullopt;
       }
-      // (D2) seq_cst: claims c only if no other writer did since (D3g);
-      // (D4) on failure seq_cst: the value read plays the role of (D3g).
-      if (next().compare_exchange_weak(c, c + 1, mo(Orders::kGatedClaim),
-                                       cas_failure_order(mo(Orders::kGatedClaimFailure)))) {
-        return c;
+      return sole_claim(n);
+    } else {
+      // (D14) seq_cst: if it reads a cursor value written after the one a
+      // registering reader read at (D7), the gate loads (D5) after it see that
+      // reader's gate (D6); see register_gate().
+      std::uint64_t c = next().load(order_of<Orders>("D14"));
+      for (;;) {
+        // (D15) acquire: pairs with (D16), so the reader's copy that let the
+        // caching writer's gate load (D5) pass happens-before this claim's reuse.
+        std::uint64_t floor = gate_cache().load(order_of<Orders>("D15"));
+        if (blocked(c + n - 1, floor)) {
+          floor = min_gate(c);
+          // (D16) release: pairs with (D15); carries (D8)->(D5) on to every
+          // writer that claims on this floor.
+          gate_cache().store(floor, order_of<Orders>("D16"));
+          if (blocked(c + n - 1, floor)) return std::nullopt;
+        }
+        // (D2) seq_cst: claims c only if no other writer did since (D14);
+        // (D4) on failure seq_cst: the value read plays the role of (D14).
+        if (next().compare_exchange_weak(c, c + n, order_of<Orders>("D2"),
+                                         cas_failure_order(order_of<Orders>("D4")))) {
+          return c;
+        }
       }
     }
   }
 
-  // Registers a reader. Frames from the returned counter on are never
+  // Registers a reader. Frames from the returned start on are never
   // overwritten before the reader advances past them.
   absl::StatusOr<ReaderGate> register_gate() {
     if (mode_ != OverflowMode::kGated) {
@@ -162,14 +185,14 @@ class Sequencer {
       const std::uint64_t floor = cursor();  // (D3)
       // (D6) seq_cst: sets the gate at a floor <= start, before (D7) in the
       // single total order S.
-      if (gate(g).compare_exchange_strong(expected, floor, mo(Orders::kGateRegister),
-                                          cas_failure_order(mo(Orders::kGateRegisterFailure)))) {
+      if (gate(g).compare_exchange_strong(expected, floor, order_of<Orders>("D6"),
+                                          cas_failure_order(order_of<Orders>("D11")))) {
         // (D7) seq_cst: a writer that claims a counter c >= start + capacity
-        // read a cursor value (D3g/D4) written after the value this load
-        // reads, so (D6) < (D7) < that read < its gate loads (D5) in S, and
-        // (D5) sees this gate: the claim waits for this reader. A claim on the
-        // cached floor instead is below start + capacity [GateCacheIsFloor].
-        const std::uint64_t start = next().load(mo(Orders::kRegisterCursorLoad));
+        // knew a cursor value written after the value this load reads, so
+        // (D6) < (D7) < its (D14)/(D4) or (D18) < its gate loads (D5) in S,
+        // and (D5) sees this gate: the claim waits for this reader. A claim on
+        // an older floor is below start + capacity [GateCacheIsFloor].
+        const std::uint64_t start = next().load(order_of<Orders>("D7"));
         // Raise the gate from the floor to the reader's start: claims made
         // between (D3) and (D6) may have taken head a lap past the floor, and a
         // reader with nothing to poll would never advance the gate itself.
@@ -186,11 +209,11 @@ class Sequencer {
   void advance_gate(std::size_t g, std::uint64_t next_counter) {
     // (D8) release: pairs with the writers' gate loads (D5): the reader's copy
     // of a slot happens-before the writer that reuses the slot.
-    gate(g).store(next_counter, mo(Orders::kGateAdvance));
+    gate(g).store(next_counter, order_of<Orders>("D8"));
   }
 
   void release_gate(std::size_t g) {
-    gate(g).store(kFreeGate, mo(Orders::kGateAdvance));  // (D8), as in advance_gate
+    gate(g).store(kFreeGate, order_of<Orders>("D8"));  // (D8), as in advance_gate
     free_owner(g);
   }
 
@@ -200,14 +223,14 @@ class Sequencer {
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       // (G2) relaxed: a stale pid costs a wasted check or a later release; the
       // CAS (G4) decides.
-      std::uint64_t owner = gate_owner(g).load(mo(Orders::kGateOwnerLoad));
+      std::uint64_t owner = gate_owner(g).load(order_of<Orders>("G2"));
       const std::uint64_t pid = process_of(owner);
       if (owner == kNoOwner || pid == Sync::process_id() || !Sync::process_gone(pid)) continue;
       // (G4) relaxed: the dead owner's (or dead releaser's) gate stores are
       // visible by now [DeadWritesVisible]; this only makes one caller the releaser.
       if (!gate_owner(g).compare_exchange_strong(owner, releasing(Sync::process_id()),
-                                                 mo(Orders::kGateOwnerTakeover),
-                                                 cas_failure_order(mo(Orders::kGateOwnerTakeover)))) {
+                                                 order_of<Orders>("G4"),
+                                                 cas_failure_order(order_of<Orders>("G4")))) {
         continue;
       }
       release_gate(g);
@@ -216,19 +239,28 @@ class Sequencer {
     return released;
   }
 
+  // The single writer continues from the cursor in the region (after it takes
+  // the writer lease, possibly from a dead writer) and scans the gates anew.
+  void resume_sole_writer()
+    requires(kWriters == WriterMode::kSingle)
+  {
+    next_ = cursor();
+    floor_ = next_;
+    if (mode_ == OverflowMode::kGated) refresh_sole_floor();
+  }
+
   void reset(std::uint64_t first_counter) {
     for (std::size_t g = 0; g < kMaxGates; ++g) {
-      gate(g).store(kFreeGate, mo(Orders::kResetStore));         // (D9) relaxed: nothing runs
-      gate_owner(g).store(kNoOwner, mo(Orders::kResetStore));    // (D9)
+      gate(g).store(kFreeGate, order_of<Orders>("D9"));         // (D9) relaxed: nothing runs
+      gate_owner(g).store(kNoOwner, order_of<Orders>("D9"));    // (D9)
     }
-    gate_cache().store(first_counter, mo(Orders::kResetStore));  // (D9)
-    next().store(first_counter, mo(Orders::kResetStore));        // (D9)
+    gate_cache().store(first_counter, order_of<Orders>("D9"));  // (D9)
+    next().store(first_counter, order_of<Orders>("D9"));        // (D9)
+    next_ = first_counter;
+    floor_ = first_counter;
   }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
   static constexpr std::size_t kGateCacheOffset = detail::kCacheLine;
   static constexpr std::size_t gate_offset(std::size_t g) { return (2 + g) * detail::kCacheLine; }
   static constexpr std::size_t kOwnerOffset = 8;
@@ -243,18 +275,40 @@ class Sequencer {
     return *detail::object_at<Word>(region_, gate_offset(g) + kOwnerOffset);
   }
 
+  // The single writer's claim [SoleWriter]: its own counter, published for
+  // readers with a plain store. No locked instruction.
+  std::uint64_t sole_claim(std::uint64_t n) {
+    const std::uint64_t first = next_;
+    next_ = first + n;
+    // (D17) relaxed: as (D1), the cursor publishes no data; readers read it
+    // only when they fall behind, registering readers at (D7).
+    next().store(next_, order_of<Orders>("D17"));
+    return first;
+  }
+
+  // Once a lap at most, and never inlined into the claim: the single writer's
+  // store-load barrier lives here, off the path of every other claim.
+  [[gnu::noinline]] void refresh_sole_floor() {
+    // (D18) seq_cst fence: after this writer's last cursor store (D17) and
+    // before its gate loads (D5): a reader registering at (D6) either is seen
+    // by those loads or reads, at (D7), a cursor at least this writer's
+    // [GateCacheIsFloor].
+    Sync::fence(order_of<Orders>("D18"));
+    floor_ = min_gate(next_);
+  }
+
   // Makes this process the owner of gate g if nobody owns it [GateOwned].
   bool take_owner(std::size_t g) {
     std::uint64_t none = kNoOwner;
     // (G1) acquire: pairs with (G3), so the last owner's (or releaser's) free
     // gate store (D8) happens-before this owner's gate stores.
     return gate_owner(g).compare_exchange_strong(none, Sync::process_id(),
-                                                 mo(Orders::kGateOwnerClaim),
-                                                 cas_failure_order(mo(Orders::kGateOwnerClaim)));
+                                                 order_of<Orders>("G1"),
+                                                 cas_failure_order(order_of<Orders>("G1")));
   }
   void free_owner(std::size_t g) {
     // (G3) release: pairs with (G1); publishes the free gate (D8) before it.
-    gate_owner(g).store(kNoOwner, mo(Orders::kGateOwnerRelease));
+    gate_owner(g).store(kNoOwner, order_of<Orders>("G3"));
   }
 
   // The slowest registered gate, and never above `cursor` [GateCacheIsFloor].
@@ -263,16 +317,19 @@ class Sequencer {
     for (std::size_t g = 0; g < kMaxGates; ++g) {
       // (D5) seq_cst: acquire pairs with (D8), so a reader's copy of a slot
       // happens-before its reuse; seq_cst for (D6)/(D7), see register_gate().
-      const std::uint64_t v = gate(g).load(mo(Orders::kGateLoad));
+      const std::uint64_t v = gate(g).load(order_of<Orders>("D5"));
       if (v < lowest) lowest = v;
     }
     return lowest;
   }
-  bool blocked(std::uint64_t c, std::uint64_t floor) const { return c >= floor + capacity_; }
+  bool blocked(std::uint64_t last, std::uint64_t floor) const { return last >= floor + capacity_; }
 
   std::byte* const region_;
   const std::uint64_t capacity_;
   const OverflowMode mode_;
+  // The single writer's own counter and gate floor (kSingle only).
+  std::uint64_t next_ = 0;
+  std::uint64_t floor_ = 0;
 };
 
 }  // namespace ringlab

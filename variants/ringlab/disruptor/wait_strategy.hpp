@@ -65,21 +65,14 @@ class YieldingWait {
 // a Dekker pair: either the writer sees a sleeper, or the sleeper sees the
 // writer's commit. So no wake-up is lost.
 struct BlockingWaitOrders {
-  enum Site : std::size_t {
-    kSleeperEnter,
-    kSleeperFence,
-    kSignalFence,
-    kSignalLoad,
-    kSleeperLeave,
-    kSiteCount
-  };
-  static constexpr std::array<OrderSite, kSiteCount> kSites{{
+  static constexpr std::array<OrderSite, 5> kSites{{
       {"wait.sleeper_enter (W1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
       {"wait.sleeper_fence (W2)", AtomicOp::kFence, std::memory_order_seq_cst, "W3"},
       {"wait.signal_fence (W3)", AtomicOp::kFence, std::memory_order_seq_cst, "W2"},
       {"wait.signal_load (W4)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
       {"wait.sleeper_leave (W5)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
   }};
+  static_assert(tags_unique(kSites));
 };
 
 // Sleeps on a condition variable. A writer pays one fence and one load while
@@ -96,11 +89,11 @@ class BlockingWait {
     if (ready()) return true;
     std::unique_lock lock(mutex_);
     // (W1) relaxed: ordered against the writer by the fences (W2)/(W3).
-    sleepers_.fetch_add(1, mo(Orders::kSleeperEnter));
+    sleepers_.fetch_add(1, order_of<Orders>("W1"));
     // (W2) seq_cst fence: pairs with the writer's (W3). If the writer's load
     // (W4) missed our (W1), then (W3) precedes (W2) and ready() below sees the
     // commit that came before (W3).
-    Sync::fence(mo(Orders::kSleeperFence));
+    Sync::fence(order_of<Orders>("W2"));
     bool ok = ready();
     while (!ok) {
       // The mutex is held from (W1) to the wait, and a writer that saw us
@@ -111,24 +104,21 @@ class BlockingWait {
       }
       ok = ready();
     }
-    sleepers_.fetch_sub(1, mo(Orders::kSleeperLeave));  // (W5) relaxed: only a hint for (W4)
+    sleepers_.fetch_sub(1, order_of<Orders>("W5"));  // (W5) relaxed: only a hint for (W4)
     return ok;
   }
 
   void signal_all() {
     // (W3) seq_cst fence: orders the commit before it against the load of the
     // sleeper count; pairs with (W2).
-    Sync::fence(mo(Orders::kSignalFence));
-    if (sleepers_.load(mo(Orders::kSignalLoad)) != 0) {  // (W4) relaxed: see (W3)
+    Sync::fence(order_of<Orders>("W3"));
+    if (sleepers_.load(order_of<Orders>("W4")) != 0) {  // (W4) relaxed: see (W3)
       std::lock_guard lock(mutex_);
       cv_.notify_all();
     }
   }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
   typename Sync::template atomic<std::uint32_t> sleepers_{0};
   typename Sync::mutex mutex_;
   typename Sync::condition_variable cv_;

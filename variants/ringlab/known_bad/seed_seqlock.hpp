@@ -73,10 +73,10 @@ struct plain_of<Sync, T> {
 struct SeedSeqlockOrders : SeqlockOrders {
   static constexpr auto kSites = [] {
     auto s = SeqlockOrders::kSites;
-    s[kSlotClaimCas].order = std::memory_order_release;
-    s[kSlotWriterFence].order = std::memory_order_relaxed;
-    s[kSlotReaderFence].order = std::memory_order_relaxed;
-    s[kSlotReaderRecheck].order = std::memory_order_acquire;
+    s[site_index(s, "P2")].order = std::memory_order_release;
+    s[site_index(s, "P4")].order = std::memory_order_relaxed;
+    s[site_index(s, "P9")].order = std::memory_order_relaxed;
+    s[site_index(s, "P10")].order = std::memory_order_acquire;
     return s;
   }();
 };
@@ -90,6 +90,7 @@ class SeedSeqlockStorage {
 
  public:
   static constexpr std::string_view kName = "known-bad seed seqlock";
+  static constexpr WriterMode kWriterMode = WriterMode::kMulti;
   struct Options {};
 
   static std::size_t slot_stride(const RingSpec& spec) {
@@ -130,8 +131,8 @@ class SeedSeqlockStorage {
   SeedSeqlockStorage(const SeedSeqlockStorage&) = delete;
   SeedSeqlockStorage& operator=(const SeedSeqlockStorage&) = delete;
 
-  std::uint64_t claim() { return head_->fetch_add(1, mo(Orders::kHeadClaim)); }
-  std::uint64_t head() const { return head_->load(mo(Orders::kHeadLoad)); }
+  std::uint64_t claim(std::uint64_t n = 1) { return head_->fetch_add(n, order_of<Orders>("1")); }
+  std::uint64_t head() const { return head_->load(order_of<Orders>("2")); }
 
   void publish(std::uint64_t c, const FrameHeader& header, std::span<const std::byte> payload) {
     Word& m = marker(c);
@@ -140,9 +141,9 @@ class SeedSeqlockStorage {
     } else {
       // KNOWN BAD (defect 2): the odd marker is stored whatever the slot holds;
       // a writer a lap behind overwrites a newer lap's marker and body.
-      m.store(detail::writing_marker(c), store_order(mo(Orders::kSlotClaimCas)));
-      if (mo(Orders::kSlotWriterFence) != std::memory_order_relaxed) {
-        Sync::fence(mo(Orders::kSlotWriterFence));
+      m.store(detail::writing_marker(c), store_order(order_of<Orders>("P2")));
+      if constexpr (order_of<Orders>("P4") != std::memory_order_relaxed) {
+        Sync::fence(order_of<Orders>("P4"));
       }
     }
     if constexpr (kBody == Body::kAtomic) {
@@ -163,14 +164,13 @@ class SeedSeqlockStorage {
   }
   void abandon(std::uint64_t) {}
 
-  ReadState slot_state(std::uint64_t c, FrameBuffer& out) const {
+  SlotRead read_counter(std::uint64_t c, FrameBuffer& out) const {
     if constexpr (kBody == Body::kAtomic) {
-      return detail::to_read_state(Slot::read(marker(c), body(c), spec_.payload_capacity, c, out));
+      return Slot::read(marker(c), body(c), spec_.payload_capacity, c, out);
     } else {
       const Word& m = marker(c);
-      const std::uint64_t before = m.load(mo(Orders::kSlotReaderLoad));
-      if (before < detail::committed_marker(c)) return ReadState::kPending;
-      if (before > detail::committed_marker(c)) return ReadState::kUnavailable;
+      const std::uint64_t before = m.load(order_of<Orders>("P7"));
+      if (const SlotRead seen = Slot::classify(before, c); seen != SlotRead::kCopied) return seen;
       // KNOWN BAD (defect 1): plain loads racing with a writer's plain stores.
       const BodyCell* b = body(c);
       const std::uint64_t id = b[0].load();
@@ -181,31 +181,28 @@ class SeedSeqlockStorage {
         const std::uint64_t w = b[detail::kBodyHeaderWords + i].load();
         std::memcpy(out.storage().data() + 8 * i, &w, std::min<std::size_t>(8, n - 8 * i));
       }
-      if (mo(Orders::kSlotReaderFence) != std::memory_order_relaxed) {
-        Sync::fence(mo(Orders::kSlotReaderFence));
+      if constexpr (order_of<Orders>("P9") != std::memory_order_relaxed) {
+        Sync::fence(order_of<Orders>("P9"));
       }
-      if (m.load(mo(Orders::kSlotReaderRecheck)) != before) return ReadState::kUnavailable;
+      if (m.load(order_of<Orders>("P10")) != before) return SlotRead::kNewer;
       out.id = NetId64::from_raw(id);
       out.kind = static_cast<std::uint8_t>(meta & 0xFF);
       out.ver = ver;
       out.set_size(n);
-      return ReadState::kReady;
+      return SlotRead::kCopied;
     }
   }
 
   bool read_slot(std::uint64_t c, FrameBuffer& out) const {
-    const std::uint64_t m = marker(c).load(mo(Orders::kSlotReaderLoad));
+    const std::uint64_t m = marker(c).load(order_of<Orders>("P7"));
     if (m == 0 || detail::is_writing(m)) return false;
-    return slot_state(detail::committed_counter(m), out) == ReadState::kReady;
+    return read_counter(detail::committed_counter(m), out) == SlotRead::kCopied;
   }
 
   void reset(std::uint64_t) {}
   const RingSpec& spec() const { return spec_; }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
   static constexpr std::memory_order store_order(std::memory_order o) {
     if (o == std::memory_order_acquire) return std::memory_order_relaxed;
     if (o == std::memory_order_acq_rel) return std::memory_order_release;

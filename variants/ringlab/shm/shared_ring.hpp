@@ -49,8 +49,8 @@ concept ProcessSharedLocks =
     StdAtomics<Sync> && std::same_as<typename Sync::shared_mutex, ProcessSharedRwLock>;
 
 template <StdAtomics Sync, class Orders>
-struct SharedStorage<SeqlockStorage<Sync, Orders>> {
-  using S = SeqlockStorage<Sync, Orders>;
+struct SharedStorage<SeqlockStorage<Sync, Orders, WriterMode::kMulti>> {
+  using S = SeqlockStorage<Sync, Orders, WriterMode::kMulti>;
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options&) {
     return {kind,          StorageVariant::kSeqlock, OverflowMode::kOverwrite, ring.capacity,
@@ -59,15 +59,15 @@ struct SharedStorage<SeqlockStorage<Sync, Orders>> {
 };
 
 template <StdAtomics Sync, template <class...> class Wait, class Orders>
-struct SharedStorage<DisruptorStorage<Sync, Wait, Orders>> {
-  using S = DisruptorStorage<Sync, Wait, Orders>;
+struct SharedStorage<DisruptorStorage<Sync, Wait, Orders, WriterMode::kMulti>> {
+  using S = DisruptorStorage<Sync, Wait, Orders, WriterMode::kMulti>;
   static_assert(S::Strategy::kCrossProcess,
                 "this wait strategy sleeps on a process-local object: a writer in another "
                 "process could not wake its readers");
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options& options) {
     return {kind,          StorageVariant::kDisruptor, options.mode, ring.capacity,
-            ring.payload_capacity, S::body_stride(ring), S::region_bytes(ring)};
+            ring.payload_capacity, S::slot_stride(ring, options), S::region_bytes(ring, options)};
   }
 };
 

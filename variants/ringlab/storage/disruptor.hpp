@@ -1,8 +1,15 @@
 // Disruptor slot storage, after the LMAX Disruptor: a Sequencer claims counters
-// (gated by registered readers, or overwriting), a dense array of per-slot
-// availability markers publishes them (the versioned-slot markers, which carry
-// the lap as the Disruptor's availableBuffer does), bodies sit apart from the
-// markers, and a SequenceBarrier lets readers wait through a wait strategy.
+// (gated by registered readers, or overwriting; for many writers or one),
+// per-slot availability markers publish them (the versioned-slot markers,
+// which carry the lap as the Disruptor's availableBuffer does), and a
+// SequenceBarrier lets readers wait through a wait strategy.
+//
+// Where the markers live is an option (MarkerLayout): beside each slot's body,
+// on the line with the frame header and the first payload bytes (kInline, the
+// default: a reader waiting on a counter then holds the one line the frame
+// arrives in), or in a dense array apart from the bodies, as the Disruptor's
+// availableBuffer is (kApart: eight markers to a line, which the writer
+// stores to while a reader spins on a neighbour).
 #pragma once
 
 #include <array>
@@ -17,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "ringlab/detail/region.hpp"
 #include "ringlab/detail/versioned_slot.hpp"
+#include "ringlab/detail/writer_lease.hpp"
 #include "ringlab/disruptor/sequence_barrier.hpp"
 #include "ringlab/disruptor/sequencer.hpp"
 #include "ringlab/disruptor/wait_strategy.hpp"
@@ -26,106 +34,114 @@
 
 namespace ringlab {
 
-// Ordering points of DisruptorStorage: (D1)..(D9), (D3g), (D13), (D14),
-// (G1)..(G4) in disruptor/sequencer.hpp,
-// (D10)..(D12) in disruptor/sequence_barrier.hpp, (P1)..(P10) in
-// detail/versioned_slot.hpp. The blocking strategy has its own (Wn) table.
+// Ordering points of DisruptorStorage: (D1)..(D9), (D11), (D14)..(D18) and
+// (G1)..(G4) in disruptor/sequencer.hpp, (D10), (D12), (D13) in
+// disruptor/sequence_barrier.hpp, (P1)..(P13) in detail/versioned_slot.hpp,
+// (L1)..(L3) in detail/writer_lease.hpp. The blocking strategy has its own
+// (Wn) table.
 struct DisruptorOrders {
-  enum Site : std::size_t {
-    kOverwriteClaim,
-    kGatedClaim,
-    kCursorLoad,
-    kGatedClaimFailure,
-    kGateLoad,
-    kGateRegister,
-    kRegisterCursorLoad,
-    kGateAdvance,
-    kResetStore,
-    kBarrierLoad,
-    kGateRegisterFailure,
-    kAlertStore,
-    kAlertLoad,
-    kGatedCursorLoad,
-    kGateCacheLoad,
-    kGateCacheStore,
-    kGateOwnerClaim,
-    kGateOwnerLoad,
-    kGateOwnerRelease,
-    kGateOwnerTakeover,
-    RINGLAB_VERSIONED_SLOT_SITE_NAMES,
-    kSiteCount
-  };
   static constexpr auto kSites = concat_sites(
-      std::array<OrderSite, 20>{{
-          {"sequencer.overwrite_claim (D1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
-          {"sequencer.gated_claim (D2)", AtomicOp::kRmw, std::memory_order_seq_cst, "D7"},
-          {"sequencer.cursor_load (D3)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
-          {"sequencer.gated_claim_failure (D4)", AtomicOp::kCasFailure,
-           std::memory_order_seq_cst, "D7"},
-          {"sequencer.gate_load (D5)", AtomicOp::kLoad, std::memory_order_seq_cst, "D8 D6"},
-          {"sequencer.gate_register (D6)", AtomicOp::kRmw, std::memory_order_seq_cst, "D5"},
-          {"sequencer.register_cursor_load (D7)", AtomicOp::kLoad, std::memory_order_seq_cst,
-           "D2"},
-          {"sequencer.gate_advance (D8)", AtomicOp::kStore, std::memory_order_release, "D5"},
-          {"reset.store (D9)", AtomicOp::kStore, std::memory_order_relaxed, ""},
-          {"barrier.marker_load (D10)", AtomicOp::kLoad, std::memory_order_acquire, "P6"},
-          {"sequencer.gate_register_failure (D6f)", AtomicOp::kCasFailure,
-           std::memory_order_relaxed, ""},
-          {"barrier.alert_store (D11)", AtomicOp::kStore, std::memory_order_release, "D12"},
-          {"barrier.alert_load (D12)", AtomicOp::kLoad, std::memory_order_acquire, "D11"},
-          {"sequencer.gated_cursor_load (D3g)", AtomicOp::kLoad, std::memory_order_seq_cst,
-           "D7"},
-          {"sequencer.gate_cache_load (D13)", AtomicOp::kLoad, std::memory_order_acquire,
-           "D14"},
-          {"sequencer.gate_cache_store (D14)", AtomicOp::kStore, std::memory_order_release,
-           "D13"},
-          {"sequencer.gate_owner_claim (G1)", AtomicOp::kRmw, std::memory_order_acquire, "G3"},
-          {"sequencer.gate_owner_load (G2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
-          {"sequencer.gate_owner_release (G3)", AtomicOp::kStore, std::memory_order_release,
-           "G1"},
-          {"sequencer.gate_owner_takeover (G4)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
-      }},
-      detail::kVersionedSlotSites);
-  static_assert(kSites.size() == kSiteCount);
+      concat_sites(
+          std::array<OrderSite, 22>{{
+              {"sequencer.overwrite_claim (D1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
+              {"sequencer.gated_claim (D2)", AtomicOp::kRmw, std::memory_order_seq_cst, "D7"},
+              {"sequencer.cursor_load (D3)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+              {"sequencer.gated_claim_failure (D4)", AtomicOp::kCasFailure,
+               std::memory_order_seq_cst, "D7"},
+              {"sequencer.gate_load (D5)", AtomicOp::kLoad, std::memory_order_seq_cst,
+               "D8 D6"},
+              {"sequencer.gate_register (D6)", AtomicOp::kRmw, std::memory_order_seq_cst,
+               "D5"},
+              {"sequencer.register_cursor_load (D7)", AtomicOp::kLoad,
+               std::memory_order_seq_cst, "D2 D18"},
+              {"sequencer.gate_advance (D8)", AtomicOp::kStore, std::memory_order_release,
+               "D5"},
+              {"reset.store (D9)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+              {"barrier.marker_load (D10)", AtomicOp::kLoad, std::memory_order_acquire, "P6"},
+              {"sequencer.gate_register_failure (D11)", AtomicOp::kCasFailure,
+               std::memory_order_relaxed, ""},
+              {"barrier.alert_store (D12)", AtomicOp::kStore, std::memory_order_release,
+               "D13"},
+              {"barrier.alert_load (D13)", AtomicOp::kLoad, std::memory_order_acquire, "D12"},
+              {"sequencer.gated_cursor_load (D14)", AtomicOp::kLoad, std::memory_order_seq_cst,
+               "D7"},
+              {"sequencer.gate_cache_load (D15)", AtomicOp::kLoad, std::memory_order_acquire,
+               "D16"},
+              {"sequencer.gate_cache_store (D16)", AtomicOp::kStore,
+               std::memory_order_release, "D15"},
+              {"sequencer.sole_claim (D17)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+              {"sequencer.sole_wrap_fence (D18)", AtomicOp::kFence, std::memory_order_seq_cst,
+               "D7 D6"},
+              {"sequencer.gate_owner_claim (G1)", AtomicOp::kRmw, std::memory_order_acquire,
+               "G3"},
+              {"sequencer.gate_owner_load (G2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+              {"sequencer.gate_owner_release (G3)", AtomicOp::kStore,
+               std::memory_order_release, "G1"},
+              {"sequencer.gate_owner_takeover (G4)", AtomicOp::kRmw, std::memory_order_relaxed,
+               ""},
+          }},
+          detail::kVersionedSlotSites),
+      detail::kWriterLeaseSites);
+  static_assert(tags_unique(kSites));
+};
+
+enum class MarkerLayout : std::uint8_t {
+  kInline,  // each marker on its slot's first line, before the frame header
+  kApart,   // a dense array of markers before the bodies
 };
 
 struct DisruptorOptions {
   OverflowMode mode = OverflowMode::kOverwrite;
+  MarkerLayout layout = MarkerLayout::kInline;
   friend bool operator==(const DisruptorOptions&, const DisruptorOptions&) = default;
 };
 
 inline const char* to_string(OverflowMode mode) {
   return mode == OverflowMode::kGated ? "gated" : "overwrite";
 }
+inline const char* to_string(MarkerLayout layout) {
+  return layout == MarkerLayout::kApart ? "apart" : "inline";
+}
 
 template <class Sync = StdSync, template <class...> class Wait = BusySpinWait,
-          class Orders = DisruptorOrders>
+          class Orders = DisruptorOrders, WriterMode kWriters = WriterMode::kMulti>
 class DisruptorStorage {
   using Word = typename Sync::template atomic<std::uint64_t>;
   using Slot = detail::VersionedSlot<Sync, Orders>;
-  using Seq = Sequencer<Sync, Orders>;
+  using Seq = Sequencer<Sync, Orders, kWriters>;
   using Writers = detail::WriterTable<Sync, Orders>;
+  using Lease = detail::WriterLease<Sync, Orders>;
 
  public:
   using Strategy = Wait<Sync>;
   using Barrier = SequenceBarrier<Sync, Orders, DisruptorStorage, Strategy>;
   using Options = DisruptorOptions;
   static constexpr std::string_view kName = "disruptor";
+  static constexpr WriterMode kWriterMode = kWriters;
 
-  // Region: [sequencer][writer table][markers, 8 bytes each, dense][bodies,
-  // cache-line strided]. Bodies end the region (the fuzz target's walk relies on it).
-  static std::size_t body_stride(const RingSpec& spec) {
-    return detail::round_up(8 * detail::body_words(spec.payload_capacity), detail::kCacheLine);
+  // Region: [sequencer][writer table][slots]. Inline, a slot is its marker
+  // then its body, padded to whole cache lines; apart, the slots are a dense
+  // marker array (padded to a line) then the bodies, each padded to whole
+  // lines. Bodies end the region (the fuzz target's walk relies on it), and
+  // slot_stride() is the distance between two of them.
+  static std::size_t slot_stride(const RingSpec& spec, const Options& options = {}) {
+    const std::size_t marker_words = options.layout == MarkerLayout::kInline ? 1 : 0;
+    return detail::round_up(8 * (marker_words + detail::body_words(spec.payload_capacity)),
+                            detail::kCacheLine);
   }
   static constexpr std::size_t writers_offset() { return Seq::region_bytes(); }
-  static constexpr std::size_t markers_offset() {
+  static constexpr std::size_t slots_offset() {
     return writers_offset() + Writers::region_bytes();
   }
-  static std::size_t bodies_offset(const RingSpec& spec) {
-    return markers_offset() + detail::round_up(8 * spec.capacity, detail::kCacheLine);
+  static std::size_t bodies_offset(const RingSpec& spec, const Options& options = {}) {
+    if (options.layout == MarkerLayout::kInline) return slots_offset() + 8;
+    return slots_offset() + detail::round_up(8 * spec.capacity, detail::kCacheLine);
   }
-  static std::size_t region_bytes(const RingSpec& spec) {
-    return bodies_offset(spec) + spec.capacity * body_stride(spec);
+  static std::size_t region_bytes(const RingSpec& spec, const Options& options = {}) {
+    const std::size_t markers = options.layout == MarkerLayout::kInline
+                                    ? 0
+                                    : detail::round_up(8 * spec.capacity, detail::kCacheLine);
+    return slots_offset() + markers + spec.capacity * slot_stride(spec, options);
   }
 
   // Constructs the region's atomics and empties every slot: once per region,
@@ -133,12 +149,9 @@ class DisruptorStorage {
   static void initialise(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
                          const Options& options = {}) {
     Seq::initialise(region);
-    for (std::size_t i = 0; i < spec.capacity; ++i) {
-      detail::construct_at_offset<Word>(region, markers_offset() + 8 * i);
-      for (std::size_t w = 0; w < detail::body_words(spec.payload_capacity); ++w) {
-        detail::construct_at_offset<Word>(region, bodies_offset(spec) + i * body_stride(spec) + 8 * w);
-      }
-    }
+    for_each_word(spec, options, region, [](std::byte* base, std::size_t offset) {
+      detail::construct_at_offset<Word>(base, offset);
+    });
     Writers::initialise(region + writers_offset());
     DisruptorStorage(detail::kAdoptRegion, spec, region, options).reset(first_counter);
   }
@@ -148,11 +161,13 @@ class DisruptorStorage {
   DisruptorStorage(detail::AdoptRegion, const RingSpec& spec, std::byte* region,
                    const Options& options = {})
       : spec_(spec),
+        options_(options),
         mask_(spec.capacity - 1),
-        stride_(body_stride(spec)),
+        body_stride_(slot_stride(spec, options)),
+        marker_stride_(options.layout == MarkerLayout::kInline ? body_stride_ : 8),
         region_(region),
-        bodies_(region + bodies_offset(spec)),
-        markers_(region + markers_offset()),
+        markers_(region + slots_offset()),
+        bodies_(region + bodies_offset(spec, options)),
         sequencer_(region, spec.capacity, options.mode),
         writers_(region + writers_offset()),
         barrier_(*this, strategy_) {}
@@ -162,34 +177,58 @@ class DisruptorStorage {
                    const Options& options = {})
       : DisruptorStorage(detail::kAdoptRegion, spec, region, options) {
     initialise(spec, region, first_counter, options);
+    sequencer_.reset(first_counter);
     owns_objects_ = true;
   }
   ~DisruptorStorage() {
     if (!owns_objects_) return;
     Seq::destroy(region_);
-    for (std::size_t i = 0; i < spec_.capacity; ++i) {
-      detail::destroy_at_offset<Word>(markers_, 8 * i);
-      for (std::size_t w = 0; w < detail::body_words(spec_.payload_capacity); ++w) {
-        detail::destroy_at_offset<Word>(bodies_, i * stride_ + 8 * w);
-      }
-    }
+    for_each_word(spec_, options_, region_, [](std::byte* base, std::size_t offset) {
+      detail::destroy_at_offset<Word>(base, offset);
+    });
     Writers::destroy(region_ + writers_offset());
-  }
-
-  // For a region shared between processes: registers this process as a writer
-  // [DeadWriterTakeover] (see SeqlockStorage), and as the owner of the reader
-  // gates it registers [DeadGateRelease]. Before the storage is used. False
-  // when the writer table is full.
-  bool register_writer_process() {
-    writer_.table = &writers_;
-    writer_.owner = writers_.register_process(Sync::process_id());
-    return writer_.owner != Writers::kNoOwner;
   }
   DisruptorStorage(const DisruptorStorage&) = delete;
   DisruptorStorage& operator=(const DisruptorStorage&) = delete;
 
-  std::uint64_t claim() { return sequencer_.claim(); }
-  std::optional<std::uint64_t> try_claim() { return sequencer_.try_claim(); }
+  // For a region shared between processes, many writers: registers this
+  // process as a writer [DeadWriterTakeover] (see SeqlockStorage), and as the
+  // owner of the reader gates it registers [DeadGateRelease]. Before the
+  // storage is used. False when the writer table is full.
+  bool register_writer_process()
+    requires(kWriters == WriterMode::kMulti)
+  {
+    writer_.table = &writers_;
+    writer_.owner = writers_.register_process(Sync::process_id());
+    return writer_.owner != Writers::kNoOwner;
+  }
+
+  // Single writer: as SeqlockStorage::take_writer_lease. The sequencer then
+  // continues from the region's cursor and rescans the gates.
+  detail::LeaseTaken take_writer_lease(std::uint64_t pid)
+    requires(kWriters == WriterMode::kSingle)
+  {
+    const detail::LeaseTaken taken = Lease(sequencer_.lease_word()).take(pid);
+    if (!taken.ok) return taken;
+    sequencer_.resume_sole_writer();
+    if (taken.took_over) {
+      const std::uint64_t head = sequencer_.cursor();
+      for (std::uint64_t c = head; c-- > 0 && head - c <= spec_.capacity;) {
+        if (marker(c).load(order_of<Orders>("P7")) >= detail::committed_marker(c)) break;  // (P7)
+        store(c, {}, {}, /*abandoned=*/true);
+      }
+    }
+    return taken;
+  }
+  void give_back_writer_lease(std::uint64_t pid)
+    requires(kWriters == WriterMode::kSingle)
+  {
+    Lease(sequencer_.lease_word()).give_back(pid);
+  }
+  std::uint64_t writer_lease_holder() const { return Lease(sequencer_.lease_word()).holder(); }
+
+  std::uint64_t claim(std::uint64_t n = 1) { return sequencer_.claim(n); }
+  std::optional<std::uint64_t> try_claim(std::uint64_t n = 1) { return sequencer_.try_claim(n); }
   std::uint64_t head() const { return sequencer_.cursor(); }
 
   void publish(std::uint64_t counter, const FrameHeader& header,
@@ -198,23 +237,19 @@ class DisruptorStorage {
   }
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
-  // The state of a claimed counter (the ring has checked that it is one);
-  // *overwritten: Unavailable because a newer counter holds the slot.
-  ReadState slot_state(std::uint64_t counter, FrameBuffer& out,
-                       bool* overwritten = nullptr) const {
-    return detail::to_read_state(
-        Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out),
-        overwritten);
+  // What counter's slot says about it; copies the frame when it is there.
+  SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
+    return Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out);
   }
 
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
     return Slot::read_latest(marker(counter), body(counter), spec_.payload_capacity, out) ==
-           detail::SlotRead::kCopied;
+           SlotRead::kCopied;
   }
 
   void reset(std::uint64_t first_counter) {
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
-      marker(i).store(0, mo(Orders::kResetStore));  // (D9) relaxed: nothing runs
+      marker(i).store(0, order_of<Orders>("D9"));  // (D9) relaxed: nothing runs
     }
     sequencer_.reset(first_counter);
   }
@@ -225,19 +260,21 @@ class DisruptorStorage {
   const RingSpec& spec() const { return spec_; }
 
   Word& marker(std::uint64_t counter) const {
-    return *detail::object_at<Word>(markers_, 8 * (counter & mask_));
+    return *detail::object_at<Word>(markers_, (counter & mask_) * marker_stride_);
   }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
-
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
     Sync::crash_point(CrashPoint::kAfterClaim);
     Word& m = marker(counter);
-    if (Slot::begin_write(m, counter, writer_)) {
+    bool taken = true;
+    if constexpr (kWriters == WriterMode::kMulti) {
+      taken = Slot::begin_write(m, counter, writer_);
+    } else {
+      Slot::begin_sole_write(m, counter);
+    }
+    if (taken) {
       Slot::write_body(body(counter), header, payload, abandoned);
       Slot::commit(m, counter);
     }
@@ -246,16 +283,33 @@ class DisruptorStorage {
     strategy_.signal_all();
   }
 
+  // Calls f(region, offset) for every marker and body word of the slots.
+  template <class F>
+  static void for_each_word(const RingSpec& spec, const Options& options, std::byte* region,
+                            F&& f) {
+    const std::size_t stride = slot_stride(spec, options);
+    const std::size_t bodies = bodies_offset(spec, options);
+    const std::size_t marker_stride = options.layout == MarkerLayout::kInline ? stride : 8;
+    for (std::size_t i = 0; i < spec.capacity; ++i) {
+      f(region, slots_offset() + i * marker_stride);
+      for (std::size_t w = 0; w < detail::body_words(spec.payload_capacity); ++w) {
+        f(region, bodies + i * stride + 8 * w);
+      }
+    }
+  }
+
   Word* body(std::uint64_t counter) const {
-    return detail::object_at<Word>(bodies_, (counter & mask_) * stride_);
+    return detail::object_at<Word>(bodies_, (counter & mask_) * body_stride_);
   }
 
   const RingSpec spec_;
+  const Options options_;
   const std::uint64_t mask_;
-  const std::size_t stride_;
+  const std::size_t body_stride_;
+  const std::size_t marker_stride_;
   std::byte* const region_;
-  std::byte* const bodies_;
   std::byte* const markers_;
+  std::byte* const bodies_;
   Seq sequencer_;
   Writers writers_;
   typename Slot::Writer writer_;

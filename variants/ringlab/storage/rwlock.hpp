@@ -23,12 +23,12 @@ namespace ringlab {
 
 // Ordering points of RwlockStorage. Slot data is ordered by the slot's lock.
 struct RwlockOrders {
-  enum Site : std::size_t { kHeadClaim, kHeadLoad, kResetStore, kSiteCount };
-  static constexpr std::array<OrderSite, kSiteCount> kSites{{
+  static constexpr std::array<OrderSite, 3> kSites{{
       {"head.claim (1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
       {"head.load (2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
       {"reset.store (3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
   }};
+  static_assert(tags_unique(kSites));
 };
 
 template <class Sync = StdSync, class Orders = RwlockOrders>
@@ -42,12 +42,14 @@ class RwlockStorage {
     std::uint64_t held = 0;  // counter + 1 of the frame in the slot; 0: empty
     FrameHeader frame;
     std::uint32_t length = 0;
-    bool abandoned = false;
+    // A byte, not a bool: a region in shared memory may hold any value here.
+    std::uint8_t abandoned = 0;
   };
   static constexpr std::size_t kPayloadOffset = detail::round_up(sizeof(SlotHeader), 8);
 
  public:
   static constexpr std::string_view kName = "rwlock";
+  static constexpr WriterMode kWriterMode = WriterMode::kMulti;
   struct Options {
     friend bool operator==(const Options&, const Options&) = default;
   };
@@ -95,11 +97,11 @@ class RwlockStorage {
   RwlockStorage(const RwlockStorage&) = delete;
   RwlockStorage& operator=(const RwlockStorage&) = delete;
 
-  std::uint64_t claim() {
-    return head_->fetch_add(1, mo(Orders::kHeadClaim));  // (1) relaxed: uniqueness only
+  std::uint64_t claim(std::uint64_t n = 1) {
+    return head_->fetch_add(n, order_of<Orders>("1"));  // (1) relaxed: uniqueness only
   }
   std::uint64_t head() const {
-    return head_->load(mo(Orders::kHeadLoad));  // (2) relaxed: the slot locks order the data
+    return head_->load(order_of<Orders>("2"));  // (2) relaxed: the slot locks order the data
   }
 
   void publish(std::uint64_t counter, const FrameHeader& header,
@@ -108,23 +110,23 @@ class RwlockStorage {
   }
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
-  // The state of a claimed counter (the ring has checked that it is one);
-  // *overwritten: Unavailable because a newer counter holds the slot.
-  ReadState slot_state(std::uint64_t counter, FrameBuffer& out,
-                       bool* overwritten = nullptr) const {
+  // What counter's slot says about it; copies the frame when it is there. A
+  // writer holds the slot's lock for the whole write, so no slot is ever seen
+  // mid-write (never kWriting).
+  SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
     SlotHeader& s = slot(counter);
     std::shared_lock lock(s.lock);
-    if (overwritten != nullptr) *overwritten = s.held > counter + 1;
-    if (s.held < counter + 1) return ReadState::kPending;
-    if (s.held > counter + 1 || s.abandoned) return ReadState::kUnavailable;
+    if (s.held < counter + 1) return SlotRead::kOlder;
+    if (s.held > counter + 1) return SlotRead::kNewer;
+    if (s.abandoned != 0) return SlotRead::kAbandoned;
     copy_out(s, out);
-    return ReadState::kReady;
+    return SlotRead::kCopied;
   }
 
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
     SlotHeader& s = slot(counter);
     std::shared_lock lock(s.lock);
-    if (s.held == 0 || s.abandoned) return false;
+    if (s.held == 0 || s.abandoned != 0) return false;
     copy_out(s, out);
     return true;
   }
@@ -134,19 +136,15 @@ class RwlockStorage {
       SlotHeader& s = slot(i);
       std::unique_lock lock(s.lock);
       s.held = 0;
-      s.abandoned = false;
+      s.abandoned = 0;
       s.length = 0;
     }
-    head_->store(first_counter, mo(Orders::kResetStore));  // (3) relaxed: no concurrent access
+    head_->store(first_counter, order_of<Orders>("3"));  // (3) relaxed: no concurrent access
   }
 
   const RingSpec& spec() const { return spec_; }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
-
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
     Sync::crash_point(CrashPoint::kAfterClaim);
@@ -158,7 +156,7 @@ class RwlockStorage {
     s.held = counter + 1;
     s.frame = header;
     s.length = static_cast<std::uint32_t>(payload.size());
-    s.abandoned = abandoned;
+    s.abandoned = abandoned ? 1 : 0;
     const std::size_t half = payload.size() / 2;
     std::memcpy(payload_of(s), payload.data(), half);
     Sync::crash_point(CrashPoint::kMidPayload);
@@ -167,7 +165,9 @@ class RwlockStorage {
   }
 
   void copy_out(const SlotHeader& s, FrameBuffer& out) const {
-    const std::size_t n = std::min<std::size_t>(s.length, out.capacity());
+    // A hostile length never reaches past the slot or the buffer.
+    const std::size_t n =
+        std::min<std::size_t>(s.length, std::min(spec_.payload_capacity, out.capacity()));
     if (n != 0) std::memcpy(out.storage().data(), payload_of(s), n);
     out.id = s.frame.id;
     out.kind = s.frame.kind;

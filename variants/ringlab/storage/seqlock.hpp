@@ -1,6 +1,13 @@
 // Seqlock slot storage: each slot carries its own marker (a sequence number,
-// odd while a write is in flight) next to its body. Writers claim counters with
-// one fetch_add; readers write nothing shared and never wait.
+// odd while a write is in flight) on the cache line that also holds the frame
+// header and the first payload bytes. Readers follow the markers, write
+// nothing shared and never wait; a caught-up reader touches only the line of
+// the next counter's slot.
+//
+// Writers: any number (WriterMode::kMulti: a claim is one fetch_add on head,
+// a frame one CAS on its marker), or one (kSingle: the writer counts in a
+// plain field and publishes head with a plain store, takes its slot with a
+// plain store, and so executes no locked instruction).
 #pragma once
 
 #include <array>
@@ -12,53 +19,55 @@
 
 #include "ringlab/detail/region.hpp"
 #include "ringlab/detail/versioned_slot.hpp"
+#include "ringlab/detail/writer_lease.hpp"
 #include "ringlab/frame.hpp"
 #include "ringlab/ordering.hpp"
 #include "ringlab/sync.hpp"
 
 namespace ringlab {
 
-// Ordering points of SeqlockStorage: (1)..(3) here, (P1)..(P10) in
-// detail/versioned_slot.hpp.
+// Ordering points of SeqlockStorage: (1)..(4) here, (P1)..(P13) in
+// detail/versioned_slot.hpp, (L1)..(L3) in detail/writer_lease.hpp.
 struct SeqlockOrders {
-  enum Site : std::size_t {
-    kHeadClaim,
-    kHeadLoad,
-    kResetStore,
-    RINGLAB_VERSIONED_SLOT_SITE_NAMES,
-    kSiteCount
-  };
   static constexpr auto kSites = concat_sites(
-      std::array<OrderSite, 3>{{
-          // The head only hands out unique counters; slot data is published by
-          // the markers, never by the head.
-          {"head.claim (1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
-          {"head.load (2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
-          {"reset.store (3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
-      }},
-      detail::kVersionedSlotSites);
-  static_assert(kSites.size() == kSiteCount);
+      concat_sites(
+          std::array<OrderSite, 4>{{
+              // The head only hands out unique counters (and tells a lapped
+              // reader how far to jump); slot data is published by the
+              // markers, never by the head.
+              {"head.claim (1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
+              {"head.load (2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+              {"reset.store (3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+              {"head.publish (4)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+          }},
+          detail::kVersionedSlotSites),
+      detail::kWriterLeaseSites);
+  static_assert(tags_unique(kSites));
 };
 
-template <class Sync = StdSync, class Orders = SeqlockOrders>
+template <class Sync = StdSync, class Orders = SeqlockOrders,
+          WriterMode kWriters = WriterMode::kMulti>
 class SeqlockStorage {
   using Word = typename Sync::template atomic<std::uint64_t>;
   using Slot = detail::VersionedSlot<Sync, Orders>;
   using Writers = detail::WriterTable<Sync, Orders>;
+  using Lease = detail::WriterLease<Sync, Orders>;
 
  public:
   static constexpr std::string_view kName = "seqlock";
+  static constexpr WriterMode kWriterMode = kWriters;
   struct Options {
     friend bool operator==(const Options&, const Options&) = default;
   };
 
-  // Region: [head, alone on its cache line][writer table][slot 0][slot 1]...;
+  // Region: [head, lease: alone on a cache line][writer table][slot 0][slot 1]...;
   // a slot is its marker then its body, padded to whole cache lines. Slots
   // end the region (the fuzz target's walk relies on it).
   static std::size_t slot_stride(const RingSpec& spec) {
     return detail::round_up(8 * (1 + detail::body_words(spec.payload_capacity)),
                             detail::kCacheLine);
   }
+  static constexpr std::size_t kLeaseOffset = 8;
   static constexpr std::size_t writers_offset() { return detail::kCacheLine; }
   static constexpr std::size_t slots_offset() { return detail::kCacheLine + Writers::region_bytes(); }
   static std::size_t region_bytes(const RingSpec& spec) {
@@ -70,6 +79,7 @@ class SeqlockStorage {
   static void initialise(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
                          const Options& options = {}) {
     detail::construct_at_offset<Word>(region, 0);
+    detail::construct_at_offset<Word>(region, kLeaseOffset);
     for (std::size_t i = 0; i < spec.capacity; ++i) {
       for (std::size_t w = 0; w < slot_words(spec); ++w) {
         detail::construct_at_offset<Word>(region, slot_offset(spec, i) + 8 * w);
@@ -87,18 +97,21 @@ class SeqlockStorage {
         stride_(slot_stride(spec)),
         region_(region),
         head_(detail::object_at<Word>(region, 0)),
-        writers_(region + writers_offset()) {}
+        writers_(region + writers_offset()),
+        lease_(detail::object_at<Word>(region, kLeaseOffset)) {}
 
   // Owns the region's objects: constructs them now, destroys them at the end.
   SeqlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
                  const Options& options = {})
       : SeqlockStorage(detail::kAdoptRegion, spec, region, options) {
     initialise(spec, region, first_counter, options);
+    next_ = first_counter;
     owns_objects_ = true;
   }
   ~SeqlockStorage() {
     if (!owns_objects_) return;
     detail::destroy_at_offset<Word>(region_, 0);
+    detail::destroy_at_offset<Word>(region_, kLeaseOffset);
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
       for (std::size_t w = 0; w < slot_words(spec_); ++w) {
         detail::destroy_at_offset<Word>(region_, slot_offset(spec_, i) + 8 * w);
@@ -106,25 +119,64 @@ class SeqlockStorage {
     }
     Writers::destroy(region_ + writers_offset());
   }
+  SeqlockStorage(const SeqlockStorage&) = delete;
+  SeqlockStorage& operator=(const SeqlockStorage&) = delete;
 
-  // For a region shared between processes: registers this process as a writer,
-  // so that a writer of another process may take over a slot this one leaves
-  // mid-write by dying [DeadWriterTakeover], and this one may take over theirs.
-  // Before the storage is used. False when the table is full (then neither).
-  bool register_writer_process() {
+  // For a region shared between processes, many writers: registers this
+  // process as a writer, so that a writer of another process may take over a
+  // slot this one leaves mid-write by dying [DeadWriterTakeover], and this one
+  // may take over theirs. Before the storage is used. False when the table is
+  // full (then neither).
+  bool register_writer_process()
+    requires(kWriters == WriterMode::kMulti)
+  {
     writer_.table = &writers_;
     writer_.owner = writers_.register_process(Sync::process_id());
     return writer_.owner != Writers::kNoOwner;
   }
-  SeqlockStorage(const SeqlockStorage&) = delete;
-  SeqlockStorage& operator=(const SeqlockStorage&) = delete;
 
-  std::uint64_t claim() {
-    return head_->fetch_add(1, mo(Orders::kHeadClaim));  // (1) relaxed: uniqueness only
+  // Single writer: makes this process the writer [SoleWriter], taking the
+  // lease over from a writer process that died holding it. Then this writer
+  // continues from head, and every counter the dead writer claimed but never
+  // committed is committed as abandoned, so readers see it Unavailable rather
+  // than Pending for good.
+  detail::LeaseTaken take_writer_lease(std::uint64_t pid)
+    requires(kWriters == WriterMode::kSingle)
+  {
+    const detail::LeaseTaken taken = Lease(lease_).take(pid);
+    if (!taken.ok) return taken;
+    next_ = head();
+    if (taken.took_over) {
+      for (std::uint64_t c = next_; c-- > 0 && next_ - c <= spec_.capacity;) {
+        if (marker(c).load(order_of<Orders>("P7")) >= detail::committed_marker(c)) break;  // (P7)
+        store(c, {}, {}, /*abandoned=*/true);
+      }
+    }
+    return taken;
+  }
+  void give_back_writer_lease(std::uint64_t pid)
+    requires(kWriters == WriterMode::kSingle)
+  {
+    Lease(lease_).give_back(pid);
+  }
+  std::uint64_t writer_lease_holder() const { return Lease(lease_).holder(); }
+
+  // Claims n consecutive counters, returning the first.
+  std::uint64_t claim(std::uint64_t n = 1) {
+    if constexpr (kWriters == WriterMode::kMulti) {
+      return head_->fetch_add(n, order_of<Orders>("1"));  // (1) relaxed: uniqueness only
+    } else {
+      const std::uint64_t first = next_;
+      next_ = first + n;
+      // (4) relaxed: as (1), the head publishes no data; it only counts
+      // claims for readers that fall behind.
+      head_->store(next_, order_of<Orders>("4"));
+      return first;
+    }
   }
 
   std::uint64_t head() const {
-    return head_->load(mo(Orders::kHeadLoad));  // (2) relaxed: see (1)
+    return head_->load(order_of<Orders>("2"));  // (2) relaxed: see (1)
   }
 
   void publish(std::uint64_t counter, const FrameHeader& header,
@@ -134,41 +186,38 @@ class SeqlockStorage {
 
   void abandon(std::uint64_t counter) { store(counter, {}, {}, /*abandoned=*/true); }
 
-  // The state of a claimed counter (the ring has checked that it is one);
-  // *overwritten: Unavailable because a newer counter holds the slot.
-  ReadState slot_state(std::uint64_t counter, FrameBuffer& out,
-                       bool* overwritten = nullptr) const {
-    return detail::to_read_state(
-        Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out),
-        overwritten);
+  // What counter's slot says about it; copies the frame when it is there.
+  SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
+    return Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out);
   }
 
   // The committed frame in counter's slot, whichever counter it carries.
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
     return Slot::read_latest(marker(counter), body(counter), spec_.payload_capacity, out) ==
-           detail::SlotRead::kCopied;
+           SlotRead::kCopied;
   }
 
   // Not while writers or readers run (seed contract).
   void reset(std::uint64_t first_counter) {
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
-      marker(i).store(0, mo(Orders::kResetStore));  // (3) relaxed: no concurrent access
+      marker(i).store(0, order_of<Orders>("3"));  // (3) relaxed: no concurrent access
     }
-    head_->store(first_counter, mo(Orders::kResetStore));  // (3)
+    head_->store(first_counter, order_of<Orders>("3"));  // (3)
+    next_ = first_counter;
   }
 
   const RingSpec& spec() const { return spec_; }
 
  private:
-  static constexpr std::memory_order mo(typename Orders::Site site) {
-    return Orders::kSites[site].order;
-  }
-
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
     Sync::crash_point(CrashPoint::kAfterClaim);
     Word& m = marker(counter);
-    if (!Slot::begin_write(m, counter, writer_)) return;  // superseded by a lapping writer
+    if constexpr (kWriters == WriterMode::kMulti) {
+      if (!Slot::begin_write(m, counter, writer_)) return;  // superseded by a lapping writer
+    } else {
+      Slot::begin_sole_write(m, counter);
+    }
     Slot::write_body(body(counter), header, payload, abandoned);
     Slot::commit(m, counter);
   }
@@ -195,7 +244,11 @@ class SeqlockStorage {
   std::byte* const region_;
   Word* const head_;
   Writers writers_;
+  Word* const lease_;
   typename Slot::Writer writer_;
+  // The sole writer's next counter (kSingle), set when it takes the lease or
+  // resets the ring; head() mirrors it for readers.
+  std::uint64_t next_ = 0;
   bool owns_objects_ = false;
 };
 
