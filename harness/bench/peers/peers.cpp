@@ -45,9 +45,7 @@
 namespace ringlab::bench {
 namespace {
 
-// Every configuration runs the peers at this one capacity: they are a fixed
-// point of comparison, not a sweep of their own.
-constexpr std::size_t kCapacity = 1024;
+constexpr std::size_t kCapacity = kPeerCapacity;
 constexpr std::size_t kMaxWriters = 2;
 // The frame's words: a sequence number (transfer) or a send stamp (latency),
 // then the writer that sent it.

@@ -47,6 +47,10 @@
 namespace ringlab::bench {
 
 inline constexpr std::size_t kPeerPayloadBytes = 64;
+// Every configuration runs the peers at this one capacity: they are a fixed
+// point of comparison, not a sweep of their own. Queues sized at compile time
+// are built for it.
+inline constexpr std::size_t kPeerCapacity = 1024;
 inline constexpr std::size_t kCacheLine = 64;
 // What a shared object is aligned to so that nothing else sits on its lines:
 // two lines, since the adjacent-line prefetcher moves lines in pairs.
@@ -82,19 +86,23 @@ struct PeerTraits {
   bool fifo_per_writer = true;
 };
 
-// boost::lockfree::spsc_queue, capacity given at run time (storage allocated
-// once, in the constructor; it holds exactly `capacity` frames).
+// boost::lockfree::spsc_queue sized at compile time (its capacity<> option),
+// as every peer here is built for one capacity: the ring is an array inside
+// the queue object and its bound a constant. It holds exactly kSlots frames.
 class BoostSpsc {
  public:
+  static constexpr std::size_t kSlots = kPeerCapacity;
   static constexpr PeerTraits kTraits{
       "boost-spsc", false, false,
-      "Boost.Lockfree spsc_queue<Frame>, run-time capacity; push/pop copy the frame"};
-  BoostSpsc(std::size_t capacity, std::size_t) : queue_(capacity) {}
+      "Boost.Lockfree spsc_queue<Frame, capacity<1024>>; push/pop copy the frame"};
+  BoostSpsc(std::size_t capacity, std::size_t) {
+    if (capacity != kSlots) throw std::invalid_argument("boost peer: capacity is fixed");
+  }
   bool try_push(std::size_t, const Frame& frame) { return queue_.push(frame); }
   bool try_pop(Frame& frame) { return queue_.pop(frame); }
 
  private:
-  boost::lockfree::spsc_queue<Frame> queue_;
+  boost::lockfree::spsc_queue<Frame, boost::lockfree::capacity<kSlots>> queue_;
 };
 
 // Concurrency Kit's ck_ring through the C wrapper (peers/ck_ring_queue.h),
@@ -204,7 +212,7 @@ class AtomicQueue {
                          "push (optimist: fetch_add, waits on the slot) and try_pop; "
                          "a writer's frames may overtake its own when full",
                          false};
-  static constexpr unsigned kSlots = 1024;
+  static constexpr unsigned kSlots = kPeerCapacity;
   AtomicQueue(std::size_t capacity, std::size_t) {
     if (capacity != kSlots) throw std::invalid_argument("atomic_queue peer: capacity is fixed");
   }
@@ -219,22 +227,22 @@ class AtomicQueue {
 
 // xenium::vyukov_bounded_queue (Vyukov's bounded MPMC array queue): holds
 // exactly `capacity` frames. A cell is a sequence word beside the value, so
-// the value is a plain 64-byte array rather than the line-aligned Frame: an
-// aligned Frame would push each value onto a line of its own after its
-// sequence word, two lines per cell. try_push/try_pop are the library's
-// default (strong) forms: they fail only when the queue is full or empty.
+// with the line-aligned Frame a cell is two lines, the word's and the
+// frame's; with a plain 64-byte array instead, cells of 72 bytes straddle
+// lines and neighbours share them, which measured slower here in both
+// workloads. try_push/try_pop are the library's default (strong) forms: they
+// fail only when the queue is full or empty.
 class XeniumVyukov {
  public:
   static constexpr PeerTraits kTraits{
       "xenium-vyukov", true, true,
-      "xenium::vyukov_bounded_queue<std::array<unsigned char, 64>> (Vyukov bounded MPMC); "
-      "try_push/try_pop"};
+      "xenium::vyukov_bounded_queue<Frame> (Vyukov bounded MPMC); try_push/try_pop"};
   XeniumVyukov(std::size_t capacity, std::size_t) : queue_(capacity) {}
-  bool try_push(std::size_t, const Frame& frame) { return queue_.try_push(frame.bytes); }
-  bool try_pop(Frame& frame) { return queue_.try_pop(frame.bytes); }
+  bool try_push(std::size_t, const Frame& frame) { return queue_.try_push(frame); }
+  bool try_pop(Frame& frame) { return queue_.try_pop(frame); }
 
  private:
-  xenium::vyukov_bounded_queue<std::array<unsigned char, kPeerPayloadBytes>> queue_;
+  xenium::vyukov_bounded_queue<Frame> queue_;
 };
 
 // DPDK's rte_ring with 64-byte elements (the rte_ring_*_elem calls copy the
