@@ -6,7 +6,9 @@ receives more frames than were written, no loss where the writer waits for its
 readers (latency, gated) or where a queue cannot lose (peers). Cross-process
 benchmarks (scenarios ending in _xproc) obey their in-process twin's rules, have
 that twin in the set, and leave neither a peer process nor a shared-memory
-segment behind.
+segment behind. Every peer queue is among the run's subjects (the
+ringlab_subjects context), and a peer runs with two writers exactly where its
+subject says it allows several.
 
 Usage: check_bench_json.py RINGLAB_BENCH OUT.json
 """
@@ -37,6 +39,32 @@ def leftovers(bench_pid):
     return found
 
 
+def peer_subject_problems(listed, context):
+    """Peers missing from the subjects, and 2-writer runs that do not match
+    what each peer's subject says of its writers."""
+    subjects = {s["name"]: s for s in json.loads(context.get("ringlab_subjects", "[]"))}
+    problems = []
+    peers = {}
+    for name in listed:
+        family, scenario, subject = name.split("/")[:3]
+        if family != "peer":
+            continue
+        peers.setdefault(subject, set()).add((scenario, "/w:2/r:1/" in name))
+    for subject, runs in sorted(peers.items()):
+        traits = subjects.get(subject)
+        if traits is None or traits["family"] != "peer" or not traits["lossless"]:
+            problems.append(f"peer {subject}: not among the subjects as a lossless peer")
+            continue
+        multi = traits["writers"] == "multi"
+        for scenario in ("transfer", "latency"):
+            if (scenario, False) not in runs:
+                problems.append(f"peer {subject}: no 1 x 1 {scenario}")
+            if ((scenario, True) in runs) != multi:
+                problems.append(f"peer {subject}: writers {traits['writers']}, but "
+                                f"{'no' if multi else 'a'} 2 x 1 {scenario}")
+    return problems
+
+
 def main(bench, out):
     listed = subprocess.run([bench, "--config=smoke", "--benchmark_list_tests"],
                             capture_output=True, text=True, check=True).stdout.split()
@@ -57,8 +85,10 @@ def main(bench, out):
         print(stdout[-3000:], stderr[-3000:])
         return f"ringlab_bench exited {proc.returncode}"
     problems += [f"left behind: {thing}" for thing in leftovers(proc.pid)]
-    runs = json.load(open(out))["benchmarks"]
+    report = json.load(open(out))
+    runs = report["benchmarks"]
     names = [r["name"] for r in runs]
+    problems += peer_subject_problems(listed, report["context"])
     for missing in sorted(set(listed) - set(names)):
         problems.append(f"{missing}: did not run")
 

@@ -29,6 +29,7 @@ const std::vector<SweepConfig>& sweep_configs() {
        .writers = {1},
        .readers = {1},
        .memcpy_sizes = {8, 64, 512, 4096},
+       .peer_writers = {1, 2},
        .min_time_s = 0.2},
       {.name = "smoke",
        .summary = "the quick set, each benchmark for about 10 ms: ctest's check that "
@@ -38,6 +39,7 @@ const std::vector<SweepConfig>& sweep_configs() {
        .writers = {1},
        .readers = {1},
        .memcpy_sizes = {8, 64, 512, 4096},
+       .peer_writers = {1, 2},
        .min_time_s = 0.01},
       {.name = "full",
        .summary = "payload 8-4096 B x capacity 64-65536 x 1-2 writers x 1-2 readers; "
@@ -47,6 +49,7 @@ const std::vector<SweepConfig>& sweep_configs() {
        .writers = {1, 2},
        .readers = {1, 2},
        .memcpy_sizes = {8, 64, 256, 1024, 4096},
+       .peer_writers = {1, 2},
        .min_time_s = 0.25},
       {.name = "scaling",
        .summary = "broadcast and latency with 1, 2, 4 and 8 readers and 1 and 2 writers, "

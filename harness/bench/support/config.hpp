@@ -17,6 +17,7 @@ struct SweepConfig {
   std::vector<std::size_t> writers;       // broadcast: writer counts
   std::vector<std::size_t> readers;       // broadcast and latency: reader counts
   std::vector<std::size_t> memcpy_sizes;  // the memcpy limit's sizes
+  std::vector<std::size_t> peer_writers = {1};  // peers: writers to 1 reader (above 1: MP peers)
   double min_time_s = 0.1;                // per repetition
   bool pin = true;                        // pin threads to CPUs (never in oversubscription)
   bool scaling_only = false;              // only the broadcast and latency thread sweeps

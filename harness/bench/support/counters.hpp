@@ -7,6 +7,8 @@
 //   retries_per_frame  polls stopped at a Pending counter, per frame received
 //   p50_ns p90_ns p99_ns p999_ns max_ns samples   latency histogram
 //   one_way_ns         the limit: mean cache-line ping-pong round trip / 2
+//   oversubscribed     peers: 1 where the scenario has more threads than the CPUs it may use
+//   reorder_rate       peers: frames that overtook an earlier frame of their writer, per frame
 #pragma once
 
 #include <benchmark/benchmark.h>

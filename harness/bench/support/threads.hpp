@@ -13,24 +13,30 @@
 
 namespace ringlab::bench {
 
-// The CPUs this process may run on, in order.
-inline std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+// The CPUs this process may run on, in order, as they were at the first call
+// (main makes it before any thread pins itself). Read afresh, the affinity of
+// a thread that had pinned itself would be its one CPU, and unpinning to it
+// would leave the thread pinned, and the threads it starts after, for good.
+inline const std::vector<int>& allowed_cpus() {
+  static const std::vector<int> cpus = [] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<int> found;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+      for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set)) found.push_back(cpu);
+      }
     }
-  }
-  if (cpus.empty()) cpus.push_back(0);
+    if (found.empty()) found.push_back(0);
+    return found;
+  }();
   return cpus;
 }
 
 // The CPU of the role-th thread of a scenario: the role-th allowed CPU,
 // wrapping around. A peer process takes its reader's CPU from here too.
 inline int cpu_of_role(std::size_t role) {
-  static const std::vector<int> cpus = allowed_cpus();
+  const std::vector<int>& cpus = allowed_cpus();
   return cpus[role % cpus.size()];
 }
 
