@@ -5,7 +5,11 @@ clearly below disruptor-spin's (5 repetitions each), their transfer figures over
 rwlock has 3 repetitions only. The ping-pong p50 is 50.0 ns; aggregates carry absurd values
 (9999) that must never reach the report. seqlock and disruptor-spin also ran cross-process
 (ring/latency_xproc: p50 67.0 ns and 98.0 ns against 61.0 ns and 91.0 ns in-process), and
-seqlock's transfer too (ring/broadcast_xproc, 11.8 M/s against 12.2 M/s).
+seqlock's transfer too (ring/broadcast_xproc, 11.8 M/s against 12.2 M/s). At 2 writers x 1
+reader seqlock delivers 9.00 M/s, disruptor-spin 7.00 M/s and the MPMC peer moodycamel-cq
+7.50 M/s. Its bench.json carries a subject manifest (rwlock the baseline, the other rings
+targeted and multi-writer, disruptor-gated lossless; peers single-writer but moodycamel-cq),
+and cost.json the cost per frame of five subjects.
 """
 
 import copy
@@ -13,14 +17,17 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import report
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from ringlab_tools import fmt, stats  # noqa: E402
+from ringlab_tools.names import BenchName  # noqa: E402
+
 SCRIPT = HERE / "report.py"
 FIXTURE = HERE / "fixtures" / "20261130-100000-quick"
 PYTHON = "/usr/bin/python3"
@@ -50,6 +57,17 @@ def section(text: str, title: str) -> str:
     start = text.index(f"## {title}\n")
     end = text.find("\n## ", start + 1)
     return text[start:end if end != -1 else len(text)]
+
+
+def paragraph(text: str, start: str) -> str:
+    """The paragraph of `text` that starts with `start`."""
+    found = text[text.index(start):]
+    return found[:found.find("\n\n") if "\n\n" in found else len(found)]
+
+
+def bullet(text: str, start: str) -> str:
+    """The list item of `text` that starts with `start`."""
+    return next(line for line in text.splitlines() if line.startswith(f"- {start}"))
 
 
 def iteration_subjects(bench: dict) -> set[str]:
@@ -99,30 +117,51 @@ class FixtureReport(unittest.TestCase):
     def test_pingpong_limit_and_targets_as_measured(self):
         stands = section(self.text, "Where ringlab stands")
         self.assertIn("**50.0 ns**", stands)
-        p50 = table_row(stands, "seqlock", "one-way p50")
-        self.assertIn("61.0 ns", p50)
-        self.assertIn("1.22×", p50)
-        self.assertIn("**met**", p50)
-        p99 = table_row(stands, "seqlock", "one-way p99")
-        self.assertIn("120.0 ns", p99)
-        self.assertIn("**not met**", p99)
+        # seqlock is multi-writer and targeted: its p50 against the best peer of all.
+        p50 = table_row(stands, "seqlock", "one-way p50 vs best peer")
+        for cell in ("61.0 ns", "boost-spsc 55.0 ns", "| 1.11× |", "**not met** (target ≤ 1×)"):
+            self.assertIn(cell, p50)
         transfer = table_row(stands, "seqlock", "transfer delivered/s")
         self.assertIn("12.2 M/s", transfer)
         self.assertIn("loss 0.20 %", transfer)
-        self.assertIn("boost-spsc", transfer)  # the best SPSC peer, not moodycamel-cq
+        self.assertIn("boost-spsc 20.0 M/s", transfer)  # the best peer on transfer
         self.assertIn("0.61×", transfer)
-        self.assertIn("**not met**", transfer)
-        absent = table_row(stands, "disruptor-yield", "one-way p50")
+        self.assertIn("**met** (target ≥ 0.5×)", transfer)
+        two = table_row(stands, "seqlock", "transfer delivered/s, 2 writers × 1 reader")
+        for cell in ("9.00 M/s", "moodycamel-cq 7.50 M/s", "| 1.20× |", "**met** (target ≥ 1×)"):
+            self.assertIn(cell, two)
+        two = table_row(stands, "disruptor-spin", "transfer delivered/s, 2 writers × 1 reader")
+        self.assertIn("| 0.93× | **not met**", two)
+        absent = table_row(stands, "disruptor-yield", "one-way p50 vs best peer")
         self.assertTrue(absent.endswith("not in this run |"))
-        self.assertNotIn("rwlock |", stands)  # the baseline carries no target
+        self.assertNotIn("| rwlock |", stands)  # the baseline carries no target
+        self.assertNotIn("vs ping-pong", stands.split("| variant | target |")[1])
+        self.assertNotIn("beside a polling reader |", stands.split("| variant | target |")[1])
+
+    def test_target_definitions_are_listed_with_their_bounds(self):
+        stands = section(self.text, "Where ringlab stands")
+        for traits, target, bound in (
+                ("single-writer, targeted variant", "one-way p50 vs best peer", "≤ 0.6×"),
+                ("single-writer, targeted variant", "one-way p50 vs ping-pong", "≤ 1.25×"),
+                ("single-writer, targeted variant", "one-way p99 vs best peer", "≤ 0.7×"),
+                ("single-writer, lossless variant", "transfer delivered/s", "≥ 1×"),
+                ("multi-writer, targeted variant", "one-way p50 vs best peer", "≤ 1×"),
+                ("multi-writer, targeted variant", "transfer delivered/s", "≥ 0.5×"),
+                ("multi-writer, targeted variant", "transfer delivered/s, 2 writers × 1 reader",
+                 "≥ 1× the best MPMC peer"),
+                ("single-writer variant", "write p50 beside a polling reader", "≤ 1.2×"),
+                ("single-writer variant", "write p99 beside a preempted reader", "≤ 1.05×")):
+            self.assertIn(bound, table_row(stands, traits, target))
 
     def test_cross_process_target_met(self):
         stands = section(self.text, "Where ringlab stands")
         row = table_row(stands, "seqlock", "cross-process one-way p50 (same run)")
         for cell in ("67.0 ns", "in-process 61.0 ns", "| 1.10× |", "**met** (target ≤ 1.5×)"):
             self.assertIn(cell, row)
-        self.assertNotIn("| disruptor-spin | cross-process", stands)  # seqlock's target only
-        self.assertIn("**2 of 7 measured targets met, 5 not met**", stands)
+        # Every variant run both ways is held to it.
+        row = table_row(stands, "disruptor-spin", "cross-process one-way p50 (same run)")
+        self.assertIn("| 1.08× | **met**", row)
+        self.assertIn("**5 of 8 measured targets met, 3 not met**; 3 not in this run.", stands)
 
     def test_why_says_what_the_cross_process_figure_includes(self):
         stands = section(self.text, "Where ringlab stands")
@@ -161,12 +200,44 @@ class FixtureReport(unittest.TestCase):
     def test_why_explains_with_this_runs_numbers(self):
         stands = section(self.text, "Where ringlab stands")
         why = stands[stands.index("### Why"):]
-        self.assertIn("**One-way latency.**", why)
-        self.assertIn("about one stamp's cost (7 ns", why)
-        self.assertIn("61.0 ns", why)  # seqlock's p50, set against the best latency peer
-        self.assertIn("**Transfer.**", why)
-        self.assertIn("lost 0.20 %", why)
-        self.assertNotIn("disruptor-gated:", why)  # not in the fixture: no claim about it
+        self.assertNotIn("$", why)  # every placeholder filled
+        latency = paragraph(why, "**One-way latency.**")
+        self.assertIn("about one stamp's cost (7 ns", latency)
+        self.assertIn("boost-spsc, is at 55.0 ns", latency)
+        # The best peer's cost per frame from cost.json.
+        self.assertIn("boost-spsc executes 17.0 instructions to write (0 locked", latency)
+        seqlock = bullet(why, "**seqlock**")
+        for fact in ("not met: one-way p50 vs best peer", "p50 61.0 ns", "1.11× the best "
+                     "peer's", "1.22× the ping-pong", "20.0 ns [B24](#b24) per write alone",
+                     "38.2 instructions to write (2 locked, 1 fences)"):
+            self.assertIn(fact, seqlock)
+        two = paragraph(why, "**Two writers.**")
+        self.assertIn("moodycamel-cq, delivers 7.50 M/s", two)
+        self.assertIn("7.00 M/s [B15](#b15) at 2 writers × 1 reader (0.93× the best MPMC "
+                      "peer's), against 12.1 M/s", why)
+        self.assertNotIn("**Transfer.**", why)  # every transfer target met
+        self.assertNotIn("**Writer isolation.**", why)  # no single-writer variant
+        self.assertNotIn("disruptor-gated", why)  # not in the fixture: no claim about it
+
+    def test_cost_per_frame_beside_the_timings(self):
+        cost = section(self.text, "Cost per frame")
+        self.assertIn("callgrind (valgrind-3.19.0)", cost)
+        row = table_row(cost, "**seqlock**")
+        for cell in ("| 38.2 | 45.0 |", "| 2 / 0 |", "| 1 / 0 |", "61.0 ns [B17](#b17)",
+                     "12.2 M/s [B11](#b11)"):
+            self.assertIn(cell, row)
+        self.assertIn("| 17.0 | 19.5 |", table_row(cost, "boost-spsc (peer)"))
+        self.assertLess(self.text.index("## Variants"), self.text.index("## Cost per frame"))
+        self.assertIn("and cost.json.", self.text.splitlines()[-1])
+
+    def test_comparisons_follow_the_traits(self):
+        text = section(self.text, "Comparisons")
+        row = table_row(text, "seqlock vs moodycamel-cq (best MPMC peer, 2 writers × 1 "
+                        "reader)", "transfer delivered/s")
+        self.assertIn("**seqlock faster**, 1.20×", row)
+        self.assertIn("seqlock vs boost-spsc (best peer)", text)
+        self.assertNotIn("rwlock vs boost-spsc", text)  # the baseline is not a target
+        self.assertNotIn("rwlock vs disruptor", text)  # one baseline pair: the first target
 
     def test_detailed_rows_carry_their_ratio_to_the_limit(self):
         details = section(self.text, "Detailed results")
@@ -283,7 +354,7 @@ class PartialRuns(unittest.TestCase):
         text = (self.run_dir / "report.md").read_text()
         self.assertIn("**50.0 ns**", text)
         self.assertIn("Correctness evidence: **not in this run**", text)
-        self.assertIn("no SPSC peer in this run", text)
+        self.assertIn("There is no peer in this run.", text)
         plots = section(text, "Plots")
         self.assertEqual(plots.count("not in this run"), 4)
         self.assertEqual(list((self.run_dir / "plots").glob("*.svg")), [])
@@ -296,11 +367,112 @@ class PartialRuns(unittest.TestCase):
                 row[counter] *= factor
         path.write_text(json.dumps(bench))
 
-    def cross_process_target(self) -> str:
+    def report(self) -> str:
         done = run_script(self.run_dir)
         self.assertEqual(done.returncode, 0, done.stderr)
-        stands = section((self.run_dir / "report.md").read_text(), "Where ringlab stands")
+        return (self.run_dir / "report.md").read_text()
+
+    def cross_process_target(self) -> str:
+        stands = section(self.report(), "Where ringlab stands")
         return table_row(stands, "seqlock", "cross-process one-way p50 (same run)")
+
+    def rewrite_manifest(self, change):
+        """Applies change(subjects) to the manifest (None: drop it) and writes it back."""
+        path = self.run_dir / "bench.json"
+        bench = json.loads(path.read_text())
+        subjects = change(json.loads(bench["context"]["ringlab_subjects"]))
+        if subjects is None:
+            del bench["context"]["ringlab_subjects"]
+        else:
+            bench["context"]["ringlab_subjects"] = json.dumps(subjects)
+        path.write_text(json.dumps(bench))
+
+    def set_traits(self, name, **traits):
+        def change(subjects):
+            for s in subjects:
+                if s["name"] == name:
+                    s.update(traits)
+            return subjects
+        self.rewrite_manifest(change)
+
+    def assert_row(self, text, variant, target, *cells):
+        row = table_row(text, variant, target)
+        for cell in cells:
+            self.assertIn(cell, row)
+
+    def test_single_writer_targets_and_writer_isolation(self):
+        self.set_traits("seqlock", writers="single")
+        stands = section(self.report(), "Where ringlab stands")
+        for target, cells in (
+                ("one-way p50 vs best peer", ["| 1.11× | **not met** (target ≤ 0.6×)"]),
+                ("one-way p50 vs ping-pong", ["ping-pong 50.0 ns",
+                                              "| 1.22× | **met** (target ≤ 1.25×)"]),
+                ("one-way p99 vs best peer", ["120.0 ns", "boost-spsc 110.0 ns",
+                                              "| 1.09× | **not met** (target ≤ 0.7×)"]),
+                ("write p50 beside a polling reader", ["writer alone 20.0 ns",
+                                                       "| 1.00× | **met** (target ≤ 1.2×)"]),
+                ("write p99 beside a preempted reader",
+                 ["48.0 ns", "writer alone 40.0 ns", "| 1.20× | **not met** (target ≤ 1.05×)"])):
+            self.assert_row(stands, "seqlock", target, *cells)
+        # Overwriting: no transfer target of its own; single-writer: no 2-writer target.
+        targets = stands.split("| variant | target |")[1]
+        self.assertNotIn("| seqlock | transfer delivered/s", targets)
+        isolation = paragraph(stands, "**Writer isolation.**")
+        self.assertIn("busy thread", isolation)
+        row = bullet(stands[stands.index("**Writer isolation.**"):], "**seqlock**")
+        for fact in ("not met: write p99 beside a preempted reader", "p99 40.0 ns [B24](#b24) "
+                     "alone and 48.0 ns [B26](#b26) beside a preempted reader (1.20×)"):
+            self.assertIn(fact, row)
+
+    def test_single_writer_lossless_transfer_target(self):
+        self.set_traits("seqlock", writers="single", lossless=True)
+        stands = section(self.report(), "Where ringlab stands")
+        row = table_row(stands, "seqlock", "transfer delivered/s")
+        self.assertIn("| 0.61× | **not met** (target ≥ 1×)", row)
+        transfer = stands[stands.index("**Transfer.**"):]
+        self.assertIn("boost-spsc, delivers 20.0 M/s", transfer)
+        self.assertIn("**seqlock** (sequence counter per slot; readers poll), lossless", transfer)
+        self.assertIn("lost 0.20 %", transfer)
+
+    def test_the_mpmc_peer_is_chosen_by_its_writers(self):
+        self.set_traits("moodycamel-cq", writers="single")
+        text = self.report()
+        stands = section(text, "Where ringlab stands")
+        self.assertIn("No multi-writer peer ran at 2 writers × 1 reader", stands)
+        row = table_row(stands, "seqlock", "transfer delivered/s, 2 writers × 1 reader")
+        self.assertIn("no MPMC peer in this run", row)
+        self.assertTrue(row.endswith("| – | not in this run |"), row)
+        self.assertNotIn("best MPMC peer,", section(text, "Comparisons"))
+
+    def test_without_traits_no_target_is_assigned_by_trait(self):
+        self.rewrite_manifest(lambda subjects: None)
+        text = self.report()
+        stands = section(text, "Where ringlab stands")
+        self.assertIn("**The subjects' traits were not recorded**", stands)
+        targets = stands.split("| variant | target |")[1]
+        labels = {line.split("|")[2].strip() for line in targets.splitlines()
+                  if line.startswith("| ") and "---" not in line}
+        self.assertEqual(labels, {"cross-process one-way p50 (same run)"})
+        comparisons = section(text, "Comparisons")
+        self.assertIn("rwlock vs boost-spsc (best peer)", comparisons)  # every variant
+        self.assertNotIn("seqlock vs disruptor-spin", comparisons)
+        self.assertIn("| **rwlock** |", section(text, "Variants: correctness beside performance"))
+
+    def test_a_malformed_manifest_is_bad_input(self):
+        path = self.run_dir / "bench.json"
+        bench = json.loads(path.read_text())
+        bench["context"]["ringlab_subjects"] = "[{\"name\": \"x\", \"family\": \"queue\"}]"
+        path.write_text(json.dumps(bench))
+        done = run_script(self.run_dir)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("family other than ring, peer, limit", done.stderr)
+
+    def test_without_cost_json_no_cost_section(self):
+        (self.run_dir / "cost.json").unlink()
+        text = self.report()
+        self.assertNotIn("## Cost per frame", text)
+        self.assertNotIn("cost.json", text.splitlines()[-1])
+        self.assertNotIn("instructions", section(text, "Where ringlab stands"))
 
     def test_cross_process_target_not_met(self):
         self.scale_counter("ring/latency_xproc/seqlock/", "p50_ns", 1.6)  # 107.2 ns
@@ -311,10 +483,9 @@ class PartialRuns(unittest.TestCase):
 
     def test_cross_process_target_without_cross_process_data(self):
         self.rewrite_bench(lambda name: "_xproc/" not in name)
-        row = self.cross_process_target()
-        self.assertIn("in-process 61.0 ns", row)
-        self.assertTrue(row.endswith("| – | not in this run |"), row)
-        text = (self.run_dir / "report.md").read_text()
+        text = self.report()
+        self.assertNotIn("| cross-process one-way p50 (same run) |",
+                         section(text, "Where ringlab stands").split("| variant | target |")[1])
         self.assertNotIn("**Cross-process.**", text)
         self.assertNotIn("latency_xproc", section(text, "Detailed results"))
 
@@ -333,7 +504,7 @@ class PartialRuns(unittest.TestCase):
         path.write_text(json.dumps(context))
         self.assertEqual(run_script(self.run_dir).returncode, 0)
         text = (self.run_dir / "report.md").read_text()
-        self.assertIn("1 of 36 benchmarks have no reproduce command", text)
+        self.assertIn("1 of 39 benchmarks have no reproduce command", text)
         self.assertEqual(section(text, "Detailed results").count("*not recorded*"), 1)
 
     def test_failures_listed_by_the_sweep_runner(self):
@@ -452,7 +623,7 @@ class Index(unittest.TestCase):
             text = (results / "README.md").read_text()
         new_row = table_row(text, f"[{newer.name}]({newer.name}/report.md)")
         for cell in ("2026-11-30", "quick", "fixture machine (2-core test VM)",
-                     "a9497de1f0c2", "50.0 ns", "61.0 ns", "55.0 ns (boost-spsc)"):
+                     "a9497de1f0c2", "50.0 ns", "61.0 ns (seqlock)", "55.0 ns (boost-spsc)"):
             self.assertIn(cell, new_row)
         self.assertIn("(no report yet)", text)
         self.assertLess(text.index(newer.name), text.index(older.name))
@@ -464,35 +635,35 @@ class Index(unittest.TestCase):
 class Units(unittest.TestCase):
 
     def test_name_parsing_keeps_google_benchmark_suffixes_apart(self):
-        name = report.BenchName.parse(
+        name = BenchName.parse(
             "ring/broadcast/disruptor-gated/w:2/r:4/payload:64/cap:1024/min_time:0.100/"
             "real_time")
         self.assertEqual((name.family, name.scenario, name.subject),
                          ("ring", "broadcast", "disruptor-gated"))
         self.assertEqual(name.axes, (("w", 2), ("r", 4), ("payload", 64), ("cap", 1024)))
         self.assertEqual(name.options, ("min_time:0.100", "real_time"))
-        self.assertEqual(report.BenchName.parse("limit/pingpong/cacheline").axes, ())
+        self.assertEqual(BenchName.parse("limit/pingpong/cacheline").axes, ())
 
     def test_judge(self):
         low, high = [60, 61, 62, 60, 61], [90, 92, 91, 93, 90]
-        called = report.judge(low, high, "lower", "a")
+        called = stats.judge(low, high, "lower", "a")
         self.assertTrue(called.called)
         self.assertIn("a faster", called.text)
-        self.assertIn("a slower", report.judge(low, high, "higher", "a").text)
-        same = report.judge([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], "lower", "a")
+        self.assertIn("a slower", stats.judge(low, high, "higher", "a").text)
+        same = stats.judge([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], "lower", "a")
         self.assertFalse(same.called)
         self.assertIn("no difference shown", same.text)
-        self.assertIn("too few", report.judge(low[:3], high, "lower", "a").text)
-        ties = report.judge([5] * 5, [5] * 5, "lower", "a")
+        self.assertIn("too few", stats.judge(low[:3], high, "lower", "a").text)
+        ties = stats.judge([5] * 5, [5] * 5, "lower", "a")
         self.assertFalse(ties.called)
 
     def test_formatting(self):
-        self.assertEqual(report.fmt_ns(1234.56), "1,234.6 ns")
-        self.assertEqual(report.fmt_rate(12_345_678), "12.3 M/s")
-        self.assertEqual(report.fmt_rate(2.5e9), "2.50 G/s")
-        self.assertEqual(report.fmt_bytes_rate(1.28e9), "1.28 GB/s")
-        self.assertEqual(report.fmt_pct(0.002), "0.20 %")
-        self.assertEqual(report.fmt_count(2e7), "20.0 M")
+        self.assertEqual(fmt.fmt_ns(1234.56), "1,234.6 ns")
+        self.assertEqual(fmt.fmt_rate(12_345_678), "12.3 M/s")
+        self.assertEqual(fmt.fmt_rate(2.5e9), "2.50 G/s")
+        self.assertEqual(fmt.fmt_bytes_rate(1.28e9), "1.28 GB/s")
+        self.assertEqual(fmt.fmt_pct(0.002), "0.20 %")
+        self.assertEqual(fmt.fmt_count(2e7), "20.0 M")
 
 
 if __name__ == "__main__":
