@@ -17,6 +17,7 @@ TEMPLATES = {name: Template(text) for name, text in {
         " Every sample also carries about one stamp's cost (${stamp_cost} here: the end of "
         "the sender's and the start of the receiver's); the ping-pong's p50 carries half of "
         "one."),
+    "frag_best_p99": " The lowest p99 of the peers is ${best_p99_peer}'s, ${best_p99_peer_p99}.",
     "frag_peer_cost": (
         " Per frame, ${best_latency_peer} executes ${peer_instructions_per_write} "
         "instructions to write (${peer_locked_write} locked, ${peer_fences_write} fences) and "
@@ -40,7 +41,8 @@ TEMPLATES = {name: Template(text) for name, text in {
         "and a locked read-modify-write on a line the reader is polling costs a round trip "
         "of its own before the frame can commit. The best peer, ${best_latency_peer}, is at "
         "${best_latency_peer_p50} p50 and ${best_latency_peer_p99} p99, "
-        "${best_latency_peer_vs_pingpong} the ping-pong.${frag_stamp}${frag_peer_cost}"),
+        "${best_latency_peer_vs_pingpong} the ping-pong.${frag_best_p99}${frag_stamp}"
+        "${frag_peer_cost}"),
     "why_latency_variant": (
         "**${variant}**${frag_detail}, not met: ${missed}. p50 ${p50}, ${p50_vs_peer} the best "
         "peer's and ${p50_vs_pingpong} the ping-pong; p99 ${p99}, ${p99_vs_peer} the "
