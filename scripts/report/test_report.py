@@ -15,59 +15,18 @@ and cost.json the cost per frame of five subjects.
 import copy
 import json
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from fixture_run import FIXTURE, HERE, FixtureCopy, bullet, copy_fixture, paragraph, \
+    run_script, section, table_row
+
 sys.path.insert(0, str(HERE.parent))
 from ringlab_tools import fmt, stats  # noqa: E402
 from ringlab_tools.names import BenchName  # noqa: E402
-
-SCRIPT = HERE / "report.py"
-FIXTURE = HERE / "fixtures" / "20261130-100000-quick"
-PYTHON = "/usr/bin/python3"
-
-
-def run_script(*args):
-    return subprocess.run([PYTHON, str(SCRIPT), *map(str, args)], capture_output=True,
-                          text=True, timeout=300, check=False)
-
-
-def copy_fixture(dest: Path, name: str = FIXTURE.name) -> Path:
-    target = dest / name
-    shutil.copytree(FIXTURE, target, ignore=shutil.ignore_patterns("plots", "report.md"))
-    return target
-
-
-def table_row(text: str, *cells: str) -> str:
-    """The one markdown table line whose leading cells are `cells`."""
-    prefix = "| " + " | ".join(cells) + " |"
-    rows = [line for line in text.splitlines() if line.startswith(prefix)]
-    if len(rows) != 1:
-        raise AssertionError(f"expected one row starting {prefix!r}, found {len(rows)}")
-    return rows[0]
-
-
-def section(text: str, title: str) -> str:
-    start = text.index(f"## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start:end if end != -1 else len(text)]
-
-
-def paragraph(text: str, start: str) -> str:
-    """The paragraph of `text` that starts with `start`."""
-    found = text[text.index(start):]
-    return found[:found.find("\n\n") if "\n\n" in found else len(found)]
-
-
-def bullet(text: str, start: str) -> str:
-    """The list item of `text` that starts with `start`."""
-    return next(line for line in text.splitlines() if line.startswith(f"- {start}"))
 
 
 def iteration_subjects(bench: dict) -> set[str]:
@@ -332,19 +291,8 @@ class FixtureReport(unittest.TestCase):
         self.assertNotIn(b"<dc:date>", next(iter(first.values())))
 
 
-class PartialRuns(unittest.TestCase):
+class PartialRuns(FixtureCopy):
     """Runs that lack scenarios, context or evidence."""
-
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-        self.run_dir = copy_fixture(Path(self.tmp.name))
-
-    def rewrite_bench(self, keep):
-        path = self.run_dir / "bench.json"
-        bench = json.loads(path.read_text())
-        bench["benchmarks"] = [r for r in bench["benchmarks"] if keep(r["run_name"])]
-        path.write_text(json.dumps(bench))
 
     def test_only_the_limit_says_not_in_this_run(self):
         self.rewrite_bench(lambda name: name.startswith("limit/"))
@@ -358,143 +306,6 @@ class PartialRuns(unittest.TestCase):
         plots = section(text, "Plots")
         self.assertEqual(plots.count("not in this run"), 4)
         self.assertEqual(list((self.run_dir / "plots").glob("*.svg")), [])
-
-    def scale_counter(self, run_name_part, counter, factor):
-        path = self.run_dir / "bench.json"
-        bench = json.loads(path.read_text())
-        for row in bench["benchmarks"]:
-            if run_name_part in row["run_name"] and counter in row:
-                row[counter] *= factor
-        path.write_text(json.dumps(bench))
-
-    def report(self) -> str:
-        done = run_script(self.run_dir)
-        self.assertEqual(done.returncode, 0, done.stderr)
-        return (self.run_dir / "report.md").read_text()
-
-    def cross_process_target(self) -> str:
-        stands = section(self.report(), "Where ringlab stands")
-        return table_row(stands, "seqlock", "cross-process one-way p50 (same run)")
-
-    def rewrite_manifest(self, change):
-        """Applies change(subjects) to the manifest (None: drop it) and writes it back."""
-        path = self.run_dir / "bench.json"
-        bench = json.loads(path.read_text())
-        subjects = change(json.loads(bench["context"]["ringlab_subjects"]))
-        if subjects is None:
-            del bench["context"]["ringlab_subjects"]
-        else:
-            bench["context"]["ringlab_subjects"] = json.dumps(subjects)
-        path.write_text(json.dumps(bench))
-
-    def set_traits(self, name, **traits):
-        def change(subjects):
-            for s in subjects:
-                if s["name"] == name:
-                    s.update(traits)
-            return subjects
-        self.rewrite_manifest(change)
-
-    def assert_row(self, text, variant, target, *cells):
-        row = table_row(text, variant, target)
-        for cell in cells:
-            self.assertIn(cell, row)
-
-    def test_single_writer_targets_and_writer_isolation(self):
-        self.set_traits("seqlock", writers="single")
-        stands = section(self.report(), "Where ringlab stands")
-        for target, cells in (
-                ("one-way p50 vs best peer", ["| 1.11× | **not met** (target ≤ 0.6×)"]),
-                ("one-way p50 vs ping-pong", ["ping-pong 50.0 ns",
-                                              "| 1.22× | **met** (target ≤ 1.25×)"]),
-                ("one-way p99 vs best peer", ["120.0 ns", "boost-spsc 110.0 ns",
-                                              "| 1.09× | **not met** (target ≤ 0.7×)"]),
-                ("write p50 beside a polling reader", ["writer alone 20.0 ns",
-                                                       "| 1.00× | **met** (target ≤ 1.2×)"]),
-                ("write p99 beside a preempted reader",
-                 ["48.0 ns", "writer alone 40.0 ns", "| 1.20× | **not met** (target ≤ 1.05×)"])):
-            self.assert_row(stands, "seqlock", target, *cells)
-        # Overwriting: no transfer target of its own; single-writer: no 2-writer target.
-        targets = stands.split("| variant | target |")[1]
-        self.assertNotIn("| seqlock | transfer delivered/s", targets)
-        isolation = paragraph(stands, "**Writer isolation.**")
-        self.assertIn("busy thread", isolation)
-        row = bullet(stands[stands.index("**Writer isolation.**"):], "**seqlock**")
-        for fact in ("not met: write p99 beside a preempted reader", "p99 40.0 ns [B24](#b24) "
-                     "alone and 48.0 ns [B26](#b26) beside a preempted reader (1.20×)"):
-            self.assertIn(fact, row)
-
-    def test_single_writer_lossless_transfer_target(self):
-        self.set_traits("seqlock", writers="single", lossless=True)
-        stands = section(self.report(), "Where ringlab stands")
-        row = table_row(stands, "seqlock", "transfer delivered/s")
-        self.assertIn("| 0.61× | **not met** (target ≥ 1×)", row)
-        transfer = stands[stands.index("**Transfer.**"):]
-        self.assertIn("boost-spsc, delivers 20.0 M/s", transfer)
-        self.assertIn("**seqlock** (sequence counter per slot; readers poll), lossless", transfer)
-        self.assertIn("lost 0.20 %", transfer)
-
-    def test_the_mpmc_peer_is_chosen_by_its_writers(self):
-        self.set_traits("moodycamel-cq", writers="single")
-        text = self.report()
-        stands = section(text, "Where ringlab stands")
-        self.assertIn("No multi-writer peer ran at 2 writers × 1 reader", stands)
-        row = table_row(stands, "seqlock", "transfer delivered/s, 2 writers × 1 reader")
-        self.assertIn("no MPMC peer in this run", row)
-        self.assertTrue(row.endswith("| – | not in this run |"), row)
-        self.assertNotIn("best MPMC peer,", section(text, "Comparisons"))
-
-    def test_without_traits_no_target_is_assigned_by_trait(self):
-        self.rewrite_manifest(lambda subjects: None)
-        text = self.report()
-        stands = section(text, "Where ringlab stands")
-        self.assertIn("**The subjects' traits were not recorded**", stands)
-        targets = stands.split("| variant | target |")[1]
-        labels = {line.split("|")[2].strip() for line in targets.splitlines()
-                  if line.startswith("| ") and "---" not in line}
-        self.assertEqual(labels, {"cross-process one-way p50 (same run)"})
-        comparisons = section(text, "Comparisons")
-        self.assertIn("rwlock vs boost-spsc (best peer)", comparisons)  # every variant
-        self.assertNotIn("seqlock vs disruptor-spin", comparisons)
-        self.assertIn("| **rwlock** |", section(text, "Variants: correctness beside performance"))
-
-    def test_a_malformed_manifest_is_bad_input(self):
-        path = self.run_dir / "bench.json"
-        bench = json.loads(path.read_text())
-        bench["context"]["ringlab_subjects"] = "[{\"name\": \"x\", \"family\": \"queue\"}]"
-        path.write_text(json.dumps(bench))
-        done = run_script(self.run_dir)
-        self.assertEqual(done.returncode, 2)
-        self.assertIn("family other than ring, peer, limit", done.stderr)
-
-    def test_without_cost_json_no_cost_section(self):
-        (self.run_dir / "cost.json").unlink()
-        text = self.report()
-        self.assertNotIn("## Cost per frame", text)
-        self.assertNotIn("cost.json", text.splitlines()[-1])
-        self.assertNotIn("instructions", section(text, "Where ringlab stands"))
-
-    def test_cross_process_target_not_met(self):
-        self.scale_counter("ring/latency_xproc/seqlock/", "p50_ns", 1.6)  # 107.2 ns
-        row = self.cross_process_target()
-        self.assertIn("107.2 ns", row)
-        self.assertIn("| 1.76× |", row)
-        self.assertIn("**not met** (target ≤ 1.5×)", row)
-
-    def test_cross_process_target_without_cross_process_data(self):
-        self.rewrite_bench(lambda name: "_xproc/" not in name)
-        text = self.report()
-        self.assertNotIn("| cross-process one-way p50 (same run) |",
-                         section(text, "Where ringlab stands").split("| variant | target |")[1])
-        self.assertNotIn("**Cross-process.**", text)
-        self.assertNotIn("latency_xproc", section(text, "Detailed results"))
-
-    def test_cross_process_target_without_its_in_process_twin(self):
-        self.rewrite_bench(lambda name: not name.startswith("ring/latency/seqlock/"))
-        row = self.cross_process_target()
-        self.assertIn("67.0 ns", row)
-        self.assertIn("in-process not in this run", row)
-        self.assertTrue(row.endswith("| – | not in this run |"), row)
 
     def test_missing_reproduce_command_is_flagged(self):
         path = self.run_dir / "context.json"

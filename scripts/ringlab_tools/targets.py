@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .figures import LATENCY_P50, LATENCY_P99, LATENCY_XPROC, LOSS, TRANSFER, TWO_WRITERS, \
-    WRITE_P50, WRITE_P99, MPMC_PEER, Workload, best_peer, pingpong_limit, stalled
+from .figures import ANY_PEER, LATENCY_P50, LATENCY_P99, LATENCY_XPROC, LOSS, TRANSFER, \
+    TWO_WRITERS, WRITE_P50, WRITE_P99, MPMC_PEER, Workload, best_peer, pingpong_limit, stalled
 from .fmt import fmt_ns, fmt_pct
 from .markdown import figure, ref_link
 from .rundata import HEADLINE, Benchmark, Run
@@ -72,7 +72,7 @@ class Reference:
 
 
 def _best_peer(run: Run, target: TargetDef, subject: Subject, among=None) -> Reference:
-    peer = best_peer(run, target.workload, target.strict, among or Selector(family="peer"))
+    peer = best_peer(run, target.workload, target.strict, among or ANY_PEER)
     if peer is None:
         return Reference(None, f"no {'MPMC ' if among else ''}peer in this run")
     counter = target.workload.counter

@@ -2,7 +2,6 @@
 command line (scripts/sweep/sweep.py)."""
 import io
 import json
-import os
 import pathlib
 import re
 import stat
