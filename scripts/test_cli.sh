@@ -38,6 +38,7 @@ expect 2 "needs a value" report --config
 expect 2 "invalid choice" report --config nope
 expect 2 "no run directory" report --render /nonexistent/run
 expect 0 "The main job" report --help
+expect 0 "cost.json" report --help
 
 echo "$failures failed"
 [[ $failures -eq 0 ]]

@@ -5,51 +5,28 @@ clearly below disruptor-spin's (5 repetitions each), their transfer figures over
 rwlock has 3 repetitions only. The ping-pong p50 is 50.0 ns; aggregates carry absurd values
 (9999) that must never reach the report. seqlock and disruptor-spin also ran cross-process
 (ring/latency_xproc: p50 67.0 ns and 98.0 ns against 61.0 ns and 91.0 ns in-process), and
-seqlock's transfer too (ring/broadcast_xproc, 11.8 M/s against 12.2 M/s).
+seqlock's transfer too (ring/broadcast_xproc, 11.8 M/s against 12.2 M/s). At 2 writers x 1
+reader seqlock delivers 9.00 M/s, disruptor-spin 7.00 M/s and the MPMC peer moodycamel-cq
+7.50 M/s. Its bench.json carries a subject manifest (rwlock the baseline, the other rings
+targeted and multi-writer, disruptor-gated lossless; peers single-writer but moodycamel-cq),
+and cost.json the cost per frame of five subjects.
 """
 
 import copy
 import json
 import re
-import shutil
-import subprocess
+import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import report
+from fixture_run import FIXTURE, HERE, FixtureCopy, bullet, copy_fixture, paragraph, \
+    run_script, section, table_row
 
-HERE = Path(__file__).resolve().parent
-SCRIPT = HERE / "report.py"
-FIXTURE = HERE / "fixtures" / "20261130-100000-quick"
-PYTHON = "/usr/bin/python3"
-
-
-def run_script(*args):
-    return subprocess.run([PYTHON, str(SCRIPT), *map(str, args)], capture_output=True,
-                          text=True, timeout=300, check=False)
-
-
-def copy_fixture(dest: Path, name: str = FIXTURE.name) -> Path:
-    target = dest / name
-    shutil.copytree(FIXTURE, target, ignore=shutil.ignore_patterns("plots", "report.md"))
-    return target
-
-
-def table_row(text: str, *cells: str) -> str:
-    """The one markdown table line whose leading cells are `cells`."""
-    prefix = "| " + " | ".join(cells) + " |"
-    rows = [line for line in text.splitlines() if line.startswith(prefix)]
-    if len(rows) != 1:
-        raise AssertionError(f"expected one row starting {prefix!r}, found {len(rows)}")
-    return rows[0]
-
-
-def section(text: str, title: str) -> str:
-    start = text.index(f"## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start:end if end != -1 else len(text)]
+sys.path.insert(0, str(HERE.parent))
+from ringlab_tools import fmt, stats  # noqa: E402
+from ringlab_tools.names import BenchName  # noqa: E402
 
 
 def iteration_subjects(bench: dict) -> set[str]:
@@ -99,30 +76,51 @@ class FixtureReport(unittest.TestCase):
     def test_pingpong_limit_and_targets_as_measured(self):
         stands = section(self.text, "Where ringlab stands")
         self.assertIn("**50.0 ns**", stands)
-        p50 = table_row(stands, "seqlock", "one-way p50")
-        self.assertIn("61.0 ns", p50)
-        self.assertIn("1.22×", p50)
-        self.assertIn("**met**", p50)
-        p99 = table_row(stands, "seqlock", "one-way p99")
-        self.assertIn("120.0 ns", p99)
-        self.assertIn("**not met**", p99)
+        # seqlock is multi-writer and targeted: its p50 against the best peer of all.
+        p50 = table_row(stands, "seqlock", "one-way p50 vs best peer")
+        for cell in ("61.0 ns", "boost-spsc 55.0 ns", "| 1.11× |", "**not met** (target ≤ 1×)"):
+            self.assertIn(cell, p50)
         transfer = table_row(stands, "seqlock", "transfer delivered/s")
         self.assertIn("12.2 M/s", transfer)
         self.assertIn("loss 0.20 %", transfer)
-        self.assertIn("boost-spsc", transfer)  # the best SPSC peer, not moodycamel-cq
+        self.assertIn("boost-spsc 20.0 M/s", transfer)  # the best peer on transfer
         self.assertIn("0.61×", transfer)
-        self.assertIn("**not met**", transfer)
-        absent = table_row(stands, "disruptor-yield", "one-way p50")
+        self.assertIn("**met** (target ≥ 0.5×)", transfer)
+        two = table_row(stands, "seqlock", "transfer delivered/s, 2 writers × 1 reader")
+        for cell in ("9.00 M/s", "moodycamel-cq 7.50 M/s", "| 1.20× |", "**met** (target ≥ 1×)"):
+            self.assertIn(cell, two)
+        two = table_row(stands, "disruptor-spin", "transfer delivered/s, 2 writers × 1 reader")
+        self.assertIn("| 0.93× | **not met**", two)
+        absent = table_row(stands, "disruptor-yield", "one-way p50 vs best peer")
         self.assertTrue(absent.endswith("not in this run |"))
-        self.assertNotIn("rwlock |", stands)  # the baseline carries no target
+        self.assertNotIn("| rwlock |", stands)  # the baseline carries no target
+        self.assertNotIn("vs ping-pong", stands.split("| variant | target |")[1])
+        self.assertNotIn("beside a polling reader |", stands.split("| variant | target |")[1])
+
+    def test_target_definitions_are_listed_with_their_bounds(self):
+        stands = section(self.text, "Where ringlab stands")
+        for traits, target, bound in (
+                ("single-writer, targeted variant", "one-way p50 vs best peer", "≤ 0.6×"),
+                ("single-writer, targeted variant", "one-way p50 vs ping-pong", "≤ 1.25×"),
+                ("single-writer, targeted variant", "one-way p99 vs best peer", "≤ 0.7×"),
+                ("single-writer, lossless variant", "transfer delivered/s", "≥ 1×"),
+                ("multi-writer, targeted variant", "one-way p50 vs best peer", "≤ 1×"),
+                ("multi-writer, targeted variant", "transfer delivered/s", "≥ 0.5×"),
+                ("multi-writer, targeted variant", "transfer delivered/s, 2 writers × 1 reader",
+                 "≥ 1× the best MPMC peer"),
+                ("single-writer variant", "write p50 beside a polling reader", "≤ 1.2×"),
+                ("single-writer variant", "write p99 beside a preempted reader", "≤ 1.05×")):
+            self.assertIn(bound, table_row(stands, traits, target))
 
     def test_cross_process_target_met(self):
         stands = section(self.text, "Where ringlab stands")
         row = table_row(stands, "seqlock", "cross-process one-way p50 (same run)")
         for cell in ("67.0 ns", "in-process 61.0 ns", "| 1.10× |", "**met** (target ≤ 1.5×)"):
             self.assertIn(cell, row)
-        self.assertNotIn("| disruptor-spin | cross-process", stands)  # seqlock's target only
-        self.assertIn("**2 of 7 measured targets met, 5 not met**", stands)
+        # Every variant run both ways is held to it.
+        row = table_row(stands, "disruptor-spin", "cross-process one-way p50 (same run)")
+        self.assertIn("| 1.08× | **met**", row)
+        self.assertIn("**5 of 8 measured targets met, 3 not met**; 3 not in this run.", stands)
 
     def test_why_says_what_the_cross_process_figure_includes(self):
         stands = section(self.text, "Where ringlab stands")
@@ -161,12 +159,44 @@ class FixtureReport(unittest.TestCase):
     def test_why_explains_with_this_runs_numbers(self):
         stands = section(self.text, "Where ringlab stands")
         why = stands[stands.index("### Why"):]
-        self.assertIn("**One-way latency.**", why)
-        self.assertIn("about one stamp's cost (7 ns", why)
-        self.assertIn("61.0 ns", why)  # seqlock's p50, set against the best latency peer
-        self.assertIn("**Transfer.**", why)
-        self.assertIn("lost 0.20 %", why)
-        self.assertNotIn("disruptor-gated:", why)  # not in the fixture: no claim about it
+        self.assertNotIn("$", why)  # every placeholder filled
+        latency = paragraph(why, "**One-way latency.**")
+        self.assertIn("about one stamp's cost (7 ns", latency)
+        self.assertIn("boost-spsc, is at 55.0 ns", latency)
+        # The best peer's cost per frame from cost.json.
+        self.assertIn("boost-spsc executes 17.0 instructions to write (0 locked", latency)
+        seqlock = bullet(why, "**seqlock**")
+        for fact in ("not met: one-way p50 vs best peer", "p50 61.0 ns", "1.11× the best "
+                     "peer's", "1.22× the ping-pong", "20.0 ns [B24](#b24) per write alone",
+                     "38.2 instructions to write (2 locked, 1 fences)"):
+            self.assertIn(fact, seqlock)
+        two = paragraph(why, "**Two writers.**")
+        self.assertIn("moodycamel-cq, delivers 7.50 M/s", two)
+        self.assertIn("7.00 M/s [B15](#b15) at 2 writers × 1 reader (0.93× the best MPMC "
+                      "peer's), against 12.1 M/s", why)
+        self.assertNotIn("**Transfer.**", why)  # every transfer target met
+        self.assertNotIn("**Writer isolation.**", why)  # no single-writer variant
+        self.assertNotIn("disruptor-gated", why)  # not in the fixture: no claim about it
+
+    def test_cost_per_frame_beside_the_timings(self):
+        cost = section(self.text, "Cost per frame")
+        self.assertIn("callgrind (valgrind-3.19.0)", cost)
+        row = table_row(cost, "**seqlock**")
+        for cell in ("| 38.2 | 45.0 |", "| 2 / 0 |", "| 1 / 0 |", "61.0 ns [B17](#b17)",
+                     "12.2 M/s [B11](#b11)"):
+            self.assertIn(cell, row)
+        self.assertIn("| 17.0 | 19.5 |", table_row(cost, "boost-spsc (peer)"))
+        self.assertLess(self.text.index("## Variants"), self.text.index("## Cost per frame"))
+        self.assertIn("and cost.json.", self.text.splitlines()[-1])
+
+    def test_comparisons_follow_the_traits(self):
+        text = section(self.text, "Comparisons")
+        row = table_row(text, "seqlock vs moodycamel-cq (best MPMC peer, 2 writers × 1 "
+                        "reader)", "transfer delivered/s")
+        self.assertIn("**seqlock faster**, 1.20×", row)
+        self.assertIn("seqlock vs boost-spsc (best peer)", text)
+        self.assertNotIn("rwlock vs boost-spsc", text)  # the baseline is not a target
+        self.assertNotIn("rwlock vs disruptor", text)  # one baseline pair: the first target
 
     def test_detailed_rows_carry_their_ratio_to_the_limit(self):
         details = section(self.text, "Detailed results")
@@ -261,19 +291,8 @@ class FixtureReport(unittest.TestCase):
         self.assertNotIn(b"<dc:date>", next(iter(first.values())))
 
 
-class PartialRuns(unittest.TestCase):
+class PartialRuns(FixtureCopy):
     """Runs that lack scenarios, context or evidence."""
-
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-        self.run_dir = copy_fixture(Path(self.tmp.name))
-
-    def rewrite_bench(self, keep):
-        path = self.run_dir / "bench.json"
-        bench = json.loads(path.read_text())
-        bench["benchmarks"] = [r for r in bench["benchmarks"] if keep(r["run_name"])]
-        path.write_text(json.dumps(bench))
 
     def test_only_the_limit_says_not_in_this_run(self):
         self.rewrite_bench(lambda name: name.startswith("limit/"))
@@ -283,47 +302,10 @@ class PartialRuns(unittest.TestCase):
         text = (self.run_dir / "report.md").read_text()
         self.assertIn("**50.0 ns**", text)
         self.assertIn("Correctness evidence: **not in this run**", text)
-        self.assertIn("no SPSC peer in this run", text)
+        self.assertIn("There is no peer in this run.", text)
         plots = section(text, "Plots")
         self.assertEqual(plots.count("not in this run"), 4)
         self.assertEqual(list((self.run_dir / "plots").glob("*.svg")), [])
-
-    def scale_counter(self, run_name_part, counter, factor):
-        path = self.run_dir / "bench.json"
-        bench = json.loads(path.read_text())
-        for row in bench["benchmarks"]:
-            if run_name_part in row["run_name"] and counter in row:
-                row[counter] *= factor
-        path.write_text(json.dumps(bench))
-
-    def cross_process_target(self) -> str:
-        done = run_script(self.run_dir)
-        self.assertEqual(done.returncode, 0, done.stderr)
-        stands = section((self.run_dir / "report.md").read_text(), "Where ringlab stands")
-        return table_row(stands, "seqlock", "cross-process one-way p50 (same run)")
-
-    def test_cross_process_target_not_met(self):
-        self.scale_counter("ring/latency_xproc/seqlock/", "p50_ns", 1.6)  # 107.2 ns
-        row = self.cross_process_target()
-        self.assertIn("107.2 ns", row)
-        self.assertIn("| 1.76× |", row)
-        self.assertIn("**not met** (target ≤ 1.5×)", row)
-
-    def test_cross_process_target_without_cross_process_data(self):
-        self.rewrite_bench(lambda name: "_xproc/" not in name)
-        row = self.cross_process_target()
-        self.assertIn("in-process 61.0 ns", row)
-        self.assertTrue(row.endswith("| – | not in this run |"), row)
-        text = (self.run_dir / "report.md").read_text()
-        self.assertNotIn("**Cross-process.**", text)
-        self.assertNotIn("latency_xproc", section(text, "Detailed results"))
-
-    def test_cross_process_target_without_its_in_process_twin(self):
-        self.rewrite_bench(lambda name: not name.startswith("ring/latency/seqlock/"))
-        row = self.cross_process_target()
-        self.assertIn("67.0 ns", row)
-        self.assertIn("in-process not in this run", row)
-        self.assertTrue(row.endswith("| – | not in this run |"), row)
 
     def test_missing_reproduce_command_is_flagged(self):
         path = self.run_dir / "context.json"
@@ -333,7 +315,7 @@ class PartialRuns(unittest.TestCase):
         path.write_text(json.dumps(context))
         self.assertEqual(run_script(self.run_dir).returncode, 0)
         text = (self.run_dir / "report.md").read_text()
-        self.assertIn("1 of 36 benchmarks have no reproduce command", text)
+        self.assertIn("1 of 39 benchmarks have no reproduce command", text)
         self.assertEqual(section(text, "Detailed results").count("*not recorded*"), 1)
 
     def test_failures_listed_by_the_sweep_runner(self):
@@ -452,7 +434,7 @@ class Index(unittest.TestCase):
             text = (results / "README.md").read_text()
         new_row = table_row(text, f"[{newer.name}]({newer.name}/report.md)")
         for cell in ("2026-11-30", "quick", "fixture machine (2-core test VM)",
-                     "a9497de1f0c2", "50.0 ns", "61.0 ns", "55.0 ns (boost-spsc)"):
+                     "a9497de1f0c2", "50.0 ns", "61.0 ns (seqlock)", "55.0 ns (boost-spsc)"):
             self.assertIn(cell, new_row)
         self.assertIn("(no report yet)", text)
         self.assertLess(text.index(newer.name), text.index(older.name))
@@ -464,35 +446,35 @@ class Index(unittest.TestCase):
 class Units(unittest.TestCase):
 
     def test_name_parsing_keeps_google_benchmark_suffixes_apart(self):
-        name = report.BenchName.parse(
+        name = BenchName.parse(
             "ring/broadcast/disruptor-gated/w:2/r:4/payload:64/cap:1024/min_time:0.100/"
             "real_time")
         self.assertEqual((name.family, name.scenario, name.subject),
                          ("ring", "broadcast", "disruptor-gated"))
         self.assertEqual(name.axes, (("w", 2), ("r", 4), ("payload", 64), ("cap", 1024)))
         self.assertEqual(name.options, ("min_time:0.100", "real_time"))
-        self.assertEqual(report.BenchName.parse("limit/pingpong/cacheline").axes, ())
+        self.assertEqual(BenchName.parse("limit/pingpong/cacheline").axes, ())
 
     def test_judge(self):
         low, high = [60, 61, 62, 60, 61], [90, 92, 91, 93, 90]
-        called = report.judge(low, high, "lower", "a")
+        called = stats.judge(low, high, "lower", "a")
         self.assertTrue(called.called)
         self.assertIn("a faster", called.text)
-        self.assertIn("a slower", report.judge(low, high, "higher", "a").text)
-        same = report.judge([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], "lower", "a")
+        self.assertIn("a slower", stats.judge(low, high, "higher", "a").text)
+        same = stats.judge([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], "lower", "a")
         self.assertFalse(same.called)
         self.assertIn("no difference shown", same.text)
-        self.assertIn("too few", report.judge(low[:3], high, "lower", "a").text)
-        ties = report.judge([5] * 5, [5] * 5, "lower", "a")
+        self.assertIn("too few", stats.judge(low[:3], high, "lower", "a").text)
+        ties = stats.judge([5] * 5, [5] * 5, "lower", "a")
         self.assertFalse(ties.called)
 
     def test_formatting(self):
-        self.assertEqual(report.fmt_ns(1234.56), "1,234.6 ns")
-        self.assertEqual(report.fmt_rate(12_345_678), "12.3 M/s")
-        self.assertEqual(report.fmt_rate(2.5e9), "2.50 G/s")
-        self.assertEqual(report.fmt_bytes_rate(1.28e9), "1.28 GB/s")
-        self.assertEqual(report.fmt_pct(0.002), "0.20 %")
-        self.assertEqual(report.fmt_count(2e7), "20.0 M")
+        self.assertEqual(fmt.fmt_ns(1234.56), "1,234.6 ns")
+        self.assertEqual(fmt.fmt_rate(12_345_678), "12.3 M/s")
+        self.assertEqual(fmt.fmt_rate(2.5e9), "2.50 G/s")
+        self.assertEqual(fmt.fmt_bytes_rate(1.28e9), "1.28 GB/s")
+        self.assertEqual(fmt.fmt_pct(0.002), "0.20 %")
+        self.assertEqual(fmt.fmt_count(2e7), "20.0 M")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""Tests of the sweep runner's pure parts and of its command line."""
+"""Tests of the sweep runner's pure parts (scripts/ringlab_tools/sweep.py) and of its
+command line (scripts/sweep/sweep.py)."""
 import io
 import json
-import os
 import pathlib
 import re
 import stat
@@ -10,8 +10,8 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-import sweep  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from ringlab_tools import names, sweep  # noqa: E402
 
 SWEEP = pathlib.Path(__file__).parent / "sweep.py"
 
@@ -43,12 +43,20 @@ json.dump({"context": {"ringlab_stamp_clock": "tsc", "ringlab_stamp_cost_ns": "2
 
 class PureParts(unittest.TestCase):
     def test_base_name_drops_run_options(self):
-        self.assertEqual(sweep.base_name("limit/pingpong/cacheline/min_time:0.200/real_time"),
+        self.assertEqual(names.base_name("limit/pingpong/cacheline/min_time:0.200/real_time"),
                          "limit/pingpong/cacheline")
+        self.assertEqual(names.base_name("ring/latency/x/w:1/threads:2/iterations:10"),
+                         "ring/latency/x/w:1")
+
+    def test_the_pingpong_limit_always_runs_whatever_its_subject(self):
+        self.assertTrue(sweep.is_limit("limit/pingpong/cacheline/min_time:0.200/real_time"))
+        self.assertTrue(sweep.is_limit("limit/pingpong/other-line"))
+        self.assertFalse(sweep.is_limit("limit/memcpy/memcpy/payload:64"))
+        self.assertFalse(sweep.is_limit("ring/pingpong/x"))
 
     def test_exact_filter_matches_only_its_name(self):
         name = "ring/latency/disruptor-spin/w:1/r:1/min_time:0.200/real_time"
-        pattern = sweep.exact_filter(name)
+        pattern = names.exact_filter(name)
         self.assertRegex(name, pattern)
         self.assertIsNone(re.search(pattern, name.replace("r:1", "r:12")))
         self.assertIsNone(re.search(pattern, "x" + name))

@@ -1,0 +1,1 @@
+"""The command lines over the package; scripts/{sweep,evidence,report}/*.py call these."""
