@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -13,6 +14,18 @@
 namespace ringlab::detail {
 
 inline constexpr std::size_t kCacheLine = 64;
+// What a writer's private, often-written state is aligned to so that no line
+// readers read shares it: two lines, since the adjacent-line prefetcher moves
+// lines in pairs.
+inline constexpr std::size_t kFalseSharingRange = 2 * kCacheLine;
+
+// The single writer's own counters [SoleWriter]: written on every claim, so
+// they sit alone, away from the fields every reader reads (a storage's
+// strides and pointers, a barrier's alert flag).
+struct alignas(kFalseSharingRange) SoleWriterCounters {
+  std::uint64_t next = 0;   // the next counter to claim
+  std::uint64_t floor = 0;  // gated: the slowest gate when last scanned
+};
 
 constexpr std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 

@@ -142,9 +142,9 @@ class Sequencer {
   std::optional<std::uint64_t> try_claim(std::uint64_t n = 1) {
     if (mode_ == OverflowMode::kOverwrite) return claim(n);
     if constexpr (kWriters == WriterMode::kSingle) {
-      if (blocked(next_ + n - 1, floor_)) {
+      if (blocked(own_.next + n - 1, own_.floor)) {
         refresh_sole_floor();
-        if (blocked(next_ + n - 1, floor_)) return std::nullopt;
+        if (blocked(own_.next + n - 1, own_.floor)) return std::nullopt;
       }
       return sole_claim(n);
     } else {
@@ -244,8 +244,8 @@ class Sequencer {
   void resume_sole_writer()
     requires(kWriters == WriterMode::kSingle)
   {
-    next_ = cursor();
-    floor_ = next_;
+    own_.next = cursor();
+    own_.floor = own_.next;
     if (mode_ == OverflowMode::kGated) refresh_sole_floor();
   }
 
@@ -256,8 +256,8 @@ class Sequencer {
     }
     gate_cache().store(first_counter, order_of<Orders>("D9"));  // (D9)
     next().store(first_counter, order_of<Orders>("D9"));        // (D9)
-    next_ = first_counter;
-    floor_ = first_counter;
+    own_.next = first_counter;
+    own_.floor = first_counter;
   }
 
  private:
@@ -278,11 +278,11 @@ class Sequencer {
   // The single writer's claim [SoleWriter]: its own counter, published for
   // readers with a plain store. No locked instruction.
   std::uint64_t sole_claim(std::uint64_t n) {
-    const std::uint64_t first = next_;
-    next_ = first + n;
+    const std::uint64_t first = own_.next;
+    own_.next = first + n;
     // (D17) relaxed: as (D1), the cursor publishes no data; readers read it
     // only when they fall behind, registering readers at (D7).
-    next().store(next_, order_of<Orders>("D17"));
+    next().store(own_.next, order_of<Orders>("D17"));
     return first;
   }
 
@@ -294,7 +294,7 @@ class Sequencer {
     // by those loads or reads, at (D7), a cursor at least this writer's
     // [GateCacheIsFloor].
     Sync::fence(order_of<Orders>("D18"));
-    floor_ = min_gate(next_);
+    own_.floor = min_gate(own_.next);
   }
 
   // Makes this process the owner of gate g if nobody owns it [GateOwned].
@@ -328,8 +328,7 @@ class Sequencer {
   const std::uint64_t capacity_;
   const OverflowMode mode_;
   // The single writer's own counter and gate floor (kSingle only).
-  std::uint64_t next_ = 0;
-  std::uint64_t floor_ = 0;
+  detail::SoleWriterCounters own_;
 };
 
 }  // namespace ringlab

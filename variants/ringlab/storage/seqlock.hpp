@@ -105,7 +105,7 @@ class SeqlockStorage {
                  const Options& options = {})
       : SeqlockStorage(detail::kAdoptRegion, spec, region, options) {
     initialise(spec, region, first_counter, options);
-    next_ = first_counter;
+    own_.next = first_counter;
     owns_objects_ = true;
   }
   ~SeqlockStorage() {
@@ -145,9 +145,9 @@ class SeqlockStorage {
   {
     const detail::LeaseTaken taken = Lease(lease_).take(pid);
     if (!taken.ok) return taken;
-    next_ = head();
+    own_.next = head();
     if (taken.took_over) {
-      for (std::uint64_t c = next_; c-- > 0 && next_ - c <= spec_.capacity;) {
+      for (std::uint64_t c = own_.next; c-- > 0 && own_.next - c <= spec_.capacity;) {
         if (marker(c).load(order_of<Orders>("P7")) >= detail::committed_marker(c)) break;  // (P7)
         store(c, {}, {}, /*abandoned=*/true);
       }
@@ -166,11 +166,11 @@ class SeqlockStorage {
     if constexpr (kWriters == WriterMode::kMulti) {
       return head_->fetch_add(n, order_of<Orders>("1"));  // (1) relaxed: uniqueness only
     } else {
-      const std::uint64_t first = next_;
-      next_ = first + n;
+      const std::uint64_t first = own_.next;
+      own_.next = first + n;
       // (4) relaxed: as (1), the head publishes no data; it only counts
       // claims for readers that fall behind.
-      head_->store(next_, order_of<Orders>("4"));
+      head_->store(own_.next, order_of<Orders>("4"));
       return first;
     }
   }
@@ -203,7 +203,7 @@ class SeqlockStorage {
       marker(i).store(0, order_of<Orders>("3"));  // (3) relaxed: no concurrent access
     }
     head_->store(first_counter, order_of<Orders>("3"));  // (3)
-    next_ = first_counter;
+    own_.next = first_counter;
   }
 
   const RingSpec& spec() const { return spec_; }
@@ -248,7 +248,7 @@ class SeqlockStorage {
   typename Slot::Writer writer_;
   // The sole writer's next counter (kSingle), set when it takes the lease or
   // resets the ring; head() mirrors it for readers.
-  std::uint64_t next_ = 0;
+  detail::SoleWriterCounters own_;
   bool owns_objects_ = false;
 };
 
