@@ -263,10 +263,13 @@ def parse_subjects(stdout: str) -> tuple[int, list[Subject]]:
             anchor = int(fields[1], 16)
         elif fields[0] == "subject":
             kv = dict(f.split("=", 1) for f in fields[1:] if "=" in f)
-            subjects.append(Subject(kv["name"], kv["family"], kv.get("writers") == "single",
-                                    int(kv["write"], 16),
-                                    int(kv["read"], 16), int(kv.get("frames", "0")),
-                                    int(kv.get("delivered", "0")), int(kv.get("warmup", "0"))))
+            try:
+                subjects.append(Subject(kv["name"], kv["family"], kv["writers"] == "single",
+                                        int(kv["write"], 16), int(kv["read"], 16),
+                                        int(kv["frames"]), int(kv["delivered"]),
+                                        int(kv["warmup"])))
+            except (KeyError, ValueError) as e:
+                raise ValueError(f"ringlab_cost printed a subject line without {e}: {line}")
     if anchor is None:
         raise ValueError("ringlab_cost printed no anchor line")
     return anchor, subjects

@@ -4,6 +4,7 @@
 Runs BUILD/harness/bench/ringlab_cost once under callgrind, which counts instructions
 only while each subject writes and delivers its frames, reads the machine code with
 objdump, and writes per subject (JSON; the report renders it as "Cost per frame"):
+  name, family, writers ("single" or "multi")
   instructions_per_write, instructions_per_delivered
       the inclusive count of the subject's write (read) function over the frames
       written (delivered)
@@ -308,7 +309,7 @@ def subject_entry(analysis: Analysis, dump: callgrind.Dump, s: disasm.Subject) -
     write = analysis.path(dump, s.write, s.frames, s.frames + s.warmup)
     read = analysis.path(dump, s.read, s.delivered, s.delivered + s.warmup)
     entry = {
-        "name": s.name, "family": s.family,
+        "name": s.name, "family": s.family, "writers": "single" if s.single_writer else "multi",
         "instructions_per_write": round(write["instructions"], 2)
         if write["instructions"] is not None else None,
         "instructions_per_delivered": round(read["instructions"], 2)
