@@ -138,7 +138,14 @@ class Run {
       CALLGRIND_TOGGLE_COLLECT;
       const std::string dump(name);
       CALLGRIND_DUMP_STATS_AT(dump.c_str());
-      if (tally.written != frames_ || tally.delivered != frames_) failed_ = true;
+      if (tally.written != frames_ || tally.delivered != frames_) {
+        std::fprintf(stderr, "ringlab_cost: %.*s wrote %ju and delivered %ju of %ju frames\n",
+                     static_cast<int>(name.size()), name.data(),
+                     static_cast<std::uintmax_t>(tally.written),
+                     static_cast<std::uintmax_t>(tally.delivered),
+                     static_cast<std::uintmax_t>(frames_));
+        failed_ = true;
+      }
     }
     // Callgrind counts calls in the warm-up too (not their instructions): the
     // warm-up's frames let a reader turn call counts into calls per frame.
@@ -298,7 +305,6 @@ int main(int argc, char** argv) {
   for_each_peer([&]<class Peer>() { run.peer<Peer>(); });
   run.protocol_floor();
   if (run.failed()) {
-    std::fputs("ringlab_cost: a subject did not write or deliver every frame\n", stderr);
     return 1;
   }
   return 0;
