@@ -37,18 +37,24 @@ class FrameBuffer {
 
   std::span<const std::byte> payload() const { return {storage_.data(), size_}; }
   std::span<std::byte> storage() { return storage_; }
-  std::size_t capacity() const { return storage_.size(); }
-  void set_size(std::size_t size) { size_ = size <= storage_.size() ? size : storage_.size(); }
+  std::size_t capacity() const { return capacity_; }
+  void set_size(std::size_t size) { size_ = size <= capacity_ ? size : capacity_; }
   // Grows the buffer (allocates) if it is smaller than `bytes`; a no-op for a
   // buffer made by the ring's make_buffer().
   void ensure_capacity(std::size_t bytes) {
-    if (storage_.size() < bytes) storage_.resize(bytes);
+    if (capacity_ < bytes) [[unlikely]] grow(bytes);
   }
 
   Frame to_frame() const { return Frame{id, kind, ver, {payload().begin(), payload().end()}}; }
 
  private:
+  [[gnu::noinline]] void grow(std::size_t bytes) {
+    storage_.resize(bytes);
+    capacity_ = bytes;
+  }
+
   std::vector<std::byte> storage_;
+  std::size_t capacity_ = storage_.size();  // a plain copy: read on every copy into it
   std::size_t size_ = 0;
 };
 

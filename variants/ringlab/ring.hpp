@@ -398,11 +398,7 @@ class Ring {
   // in checked builds, from a second thread [SoleWriter]. Nothing else pays.
   absl::Status check_writer() {
     if constexpr (kSingleWriter) {
-      if (!holds_lease_) [[unlikely]] {
-        return absl::FailedPreconditionError(
-            absl::StrCat("single-writer ring of kind ", kind_,
-                         ": this process does not hold the writer lease"));
-      }
+      if (!holds_lease_) [[unlikely]] return writer_error("this process does not hold the writer lease");
       if constexpr (kCheckWriterThread) {
         const std::thread::id me = std::this_thread::get_id();
         // (T1) relaxed, (T2) relaxed: see RingOrders.
@@ -413,10 +409,9 @@ class Ring {
           holder = me;
         }
         if (holder != me) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "single-writer ring of kind ", kind_,
-              ": a second thread writes while another holds the writer role "
-              "(release_writer_thread() hands it on)"));
+          return writer_error(
+              "a second thread writes while another holds the writer role "
+              "(release_writer_thread() hands it on)");
         }
       }
     }
@@ -424,12 +419,19 @@ class Ring {
   }
 
   absl::Status check_payload(std::size_t size) const {
-    if (size > spec_.payload_capacity) {
-      return absl::InvalidArgumentError(absl::StrCat("payload of ", size,
-                                                     " bytes exceeds the ring's payload capacity ",
-                                                     spec_.payload_capacity));
-    }
+    if (size > spec_.payload_capacity) [[unlikely]] return payload_error(size);
     return absl::OkStatus();
+  }
+
+  // Error values are built out of line, so that the write path that does not
+  // fail carries none of their code (a message costs a large stack frame).
+  [[gnu::cold, gnu::noinline]] absl::Status payload_error(std::size_t size) const {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "payload of ", size, " bytes exceeds the ring's payload capacity ", spec_.payload_capacity));
+  }
+  [[gnu::cold, gnu::noinline]] absl::Status writer_error(const char* why) const {
+    return absl::FailedPreconditionError(
+        absl::StrCat("single-writer ring of kind ", kind_, ": ", why));
   }
 
   template <class ReadInto>

@@ -157,6 +157,7 @@ class VersionedSlot {
     body[2].store(std::uint64_t{header.kind} | length << 8, order);
     Word* words = body + kBodyHeaderWords;
     const std::size_t full = payload.size() / 8;
+#pragma GCC unroll 8
     for (std::size_t i = 0; i < full; ++i) {
       if (i == full / 2) Sync::crash_point(CrashPoint::kMidPayload);
       std::uint64_t w;
@@ -183,8 +184,10 @@ class VersionedSlot {
                        std::uint64_t c, FrameBuffer& out) {
     // (P7) acquire: pairs with the commit (P6) of counter c.
     const std::uint64_t before = marker.load(order_of<Orders>("P7"));
-    if (const SlotRead seen = classify(before, c); seen != SlotRead::kCopied) return seen;
-    return copy_validated(marker, before, body, payload_capacity, out);
+    if (before == committed_marker(c)) [[likely]] {
+      return copy_validated(marker, before, body, payload_capacity, out);
+    }
+    return classify(before, c);
   }
 
   // Copies whatever committed frame the slot holds (its id names the counter).
@@ -214,9 +217,16 @@ class VersionedSlot {
         std::min<std::uint64_t>(length, std::min(payload_capacity, out.capacity())));
     const Word* words = body + kBodyHeaderWords;
     std::byte* dst = out.storage().data();
-    for (std::size_t i = 0; i * 8 < n; ++i) {
+    // Whole words with a constant-size copy (one move each), then the tail.
+    const std::size_t full = n / 8;
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < full; ++i) {
       const std::uint64_t w = words[i].load(order);  // (P8)
-      std::memcpy(dst + 8 * i, &w, std::min<std::size_t>(8, n - 8 * i));
+      std::memcpy(dst + 8 * i, &w, 8);
+    }
+    if (const std::size_t tail = n % 8; tail != 0) {
+      const std::uint64_t w = words[full].load(order);  // (P8)
+      std::memcpy(dst + 8 * full, &w, tail);
     }
     // (P9) acquire fence: pairs with the writer's release fence (P4); if any
     // load above saw a newer writer's store, the reload (P10) sees its marker.

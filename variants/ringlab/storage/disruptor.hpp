@@ -268,6 +268,7 @@ class DisruptorStorage {
              bool abandoned) {
     Sync::crash_point(CrashPoint::kAfterClaim);
     Word& m = marker(counter);
+    Word* const b = body(counter);
     bool taken = true;
     if constexpr (kWriters == WriterMode::kMulti) {
       taken = Slot::begin_write(m, counter, writer_);
@@ -275,7 +276,7 @@ class DisruptorStorage {
       Slot::begin_sole_write(m, counter);
     }
     if (taken) {
-      Slot::write_body(body(counter), header, payload, abandoned);
+      Slot::write_body(b, header, payload, abandoned);
       Slot::commit(m, counter);
     }
     // Even a superseded claim signals: a reader waiting on this counter can

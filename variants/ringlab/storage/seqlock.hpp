@@ -96,6 +96,7 @@ class SeqlockStorage {
         mask_(spec.capacity - 1),
         stride_(slot_stride(spec)),
         region_(region),
+        slots_(region + slots_offset()),
         head_(detail::object_at<Word>(region, 0)),
         writers_(region + writers_offset()),
         lease_(detail::object_at<Word>(region, kLeaseOffset)) {}
@@ -188,13 +189,14 @@ class SeqlockStorage {
 
   // What counter's slot says about it; copies the frame when it is there.
   SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
-    return Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out);
+    const Word* const slot = slot_of(counter);
+    return Slot::read(*slot, slot + 1, spec_.payload_capacity, counter, out);
   }
 
   // The committed frame in counter's slot, whichever counter it carries.
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
-    return Slot::read_latest(marker(counter), body(counter), spec_.payload_capacity, out) ==
-           SlotRead::kCopied;
+    const Word* const slot = slot_of(counter);
+    return Slot::read_latest(*slot, slot + 1, spec_.payload_capacity, out) == SlotRead::kCopied;
   }
 
   // Not while writers or readers run (seed contract).
@@ -212,14 +214,14 @@ class SeqlockStorage {
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
     Sync::crash_point(CrashPoint::kAfterClaim);
-    Word& m = marker(counter);
+    Word* const slot = slot_of(counter);
     if constexpr (kWriters == WriterMode::kMulti) {
-      if (!Slot::begin_write(m, counter, writer_)) return;  // superseded by a lapping writer
+      if (!Slot::begin_write(*slot, counter, writer_)) return;  // superseded by a lapping writer
     } else {
-      Slot::begin_sole_write(m, counter);
+      Slot::begin_sole_write(*slot, counter);
     }
-    Slot::write_body(body(counter), header, payload, abandoned);
-    Slot::commit(m, counter);
+    Slot::write_body(slot + 1, header, payload, abandoned);
+    Slot::commit(*slot, counter);
   }
 
   static std::size_t slot_words(const RingSpec& spec) {
@@ -228,20 +230,17 @@ class SeqlockStorage {
   static std::size_t slot_offset(const RingSpec& spec, std::size_t index) {
     return slots_offset() + index * slot_stride(spec);
   }
-  std::size_t slot_offset(std::uint64_t counter) const {
-    return slots_offset() + (counter & mask_) * stride_;
+  // A slot: its marker, then its body words.
+  Word* slot_of(std::uint64_t counter) const {
+    return detail::object_at<Word>(slots_, (counter & mask_) * stride_);
   }
-  Word& marker(std::uint64_t counter) const {
-    return *detail::object_at<Word>(region_, slot_offset(counter));
-  }
-  Word* body(std::uint64_t counter) const {
-    return detail::object_at<Word>(region_, slot_offset(counter) + 8);
-  }
+  Word& marker(std::uint64_t counter) const { return *slot_of(counter); }
 
   const RingSpec spec_;
   const std::uint64_t mask_;
   const std::size_t stride_;
   std::byte* const region_;
+  std::byte* const slots_;
   Word* const head_;
   Writers writers_;
   Word* const lease_;
