@@ -51,6 +51,7 @@ class ProtocolFloor {
     slot.body[1].store(0, order);
     slot.body[2].store(std::uint64_t{payload.size()} << 8, order);
     const std::size_t full = payload.size() / 8;
+#pragma GCC unroll 8
     for (std::size_t i = 0; i < full; ++i) {
       std::uint64_t w;
       std::memcpy(&w, payload.data() + 8 * i, 8);
@@ -82,6 +83,7 @@ class ProtocolFloor {
       reader.meta = slot.body[2].load(order);
       const std::size_t words =
           (std::min<std::uint64_t>(reader.meta >> 8, kPayloadCapacity) + 7) / 8;
+#pragma GCC unroll 8
       for (std::size_t i = 0; i < words; ++i) {
         reader.payload[i] = slot.body[detail::kBodyHeaderWords + i].load(order);  // (P8)
       }
