@@ -42,7 +42,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ringlab/known_bad/seed_seqlock.hpp"
+#include "known_bad/seed_seqlock.hpp"
 #include "ringlab/ringlab.hpp"
 #include "ringlab/shm/shared_ring.hpp"
 #include "stress_frame.hpp"
