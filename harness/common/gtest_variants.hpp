@@ -29,9 +29,9 @@ struct VariantNames {
   }
 };
 
-// The base of a typed fixture over variants.
-template <class V>
-class VariantTest : public ::testing::Test {
+// The base of a typed fixture over variants (over another fixture, Base).
+template <class V, class Base = ::testing::Test>
+class VariantTest : public Base {
  public:
   using Variant = V;
   using RingT = typename V::ring;
@@ -39,7 +39,7 @@ class VariantTest : public ::testing::Test {
  protected:
   // GoogleTest makes the test current before it constructs the fixture, so
   // the property lands on this test whatever SetUp a suite has.
-  VariantTest() { RecordProperty("variant", std::string(V::name)); }
+  VariantTest() { ::testing::Test::RecordProperty("variant", std::string(V::name)); }
 };
 
 }  // namespace ringlab::harness

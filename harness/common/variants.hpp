@@ -149,6 +149,16 @@ struct Filter<Keep, VariantList<V, Vs...>> {
 template <template <class> class Keep, class List>
 using filter_t = typename Filter<Keep, List>::type;
 
+// Whether no variant before V in the list has V's storage.
+template <class V, class... Vs>
+constexpr bool first_of_its_storage(VariantList<Vs...>) {
+  bool reached = false, earlier = false;
+  ((reached = reached || std::is_same_v<V, Vs>,
+    earlier = earlier || (!reached && Vs::storage == V::storage)),
+   ...);
+  return !earlier;
+}
+
 template <class V>
 struct IsWaiting : std::bool_constant<V::waits> {};
 template <class V>
