@@ -25,8 +25,12 @@ namespace ringlab::harness {
 enum class Writers : unsigned char { kSingle, kMulti };
 enum class Role : unsigned char { kTargeted, kBaseline };
 
-constexpr std::string_view to_string(Writers w) { return w == Writers::kSingle ? "single" : "multi"; }
-constexpr std::string_view to_string(Role r) { return r == Role::kBaseline ? "baseline" : "targeted"; }
+constexpr std::string_view to_string(Writers w) {
+  return w == Writers::kSingle ? "single" : "multi";
+}
+constexpr std::string_view to_string(Role r) {
+  return r == Role::kBaseline ? "baseline" : "targeted";
+}
 
 struct Traits {
   Writers writers = Writers::kMulti;

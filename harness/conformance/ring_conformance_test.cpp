@@ -78,7 +78,8 @@ TYPED_TEST(Conformance, RegistryTraitsHold) {
   EXPECT_EQ(V::waits, (WaitingRing<typename V::ring>));
   if constexpr (V::shareable) {
     using SharedStorage = typename V::shared_ring::storage_type;
-    const auto spec = shm::segment_spec<SharedStorage>(TestFixture::kKind, RingSpec{4, 16}, V::shared_options());
+    const auto spec =
+        shm::segment_spec<SharedStorage>(TestFixture::kKind, RingSpec{4, 16}, V::shared_options());
     ASSERT_TRUE(spec.ok()) << spec.status();
     EXPECT_EQ(spec->overflow == OverflowMode::kGated, V::lossless);
   }
@@ -117,9 +118,7 @@ TYPED_TEST(Conformance, SeedCursorAtHeadSeesOnlyLaterFrames) {
 
 TYPED_TEST(Conformance, SeedOverwrittenFramesAreLoss) {
   auto ring = this->make(2);
-  put(*ring, "one");
-  put(*ring, "two");
-  put(*ring, "three");
+  for (const char* payload : {"one", "two", "three"}) put(*ring, payload);
   RingCursor cursor = RingCursor::from_start();
   const PollResult r = poll(*ring, cursor);
   EXPECT_EQ(r.loss.overwritten, 1u);

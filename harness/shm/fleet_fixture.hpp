@@ -86,8 +86,8 @@ class Child {
   // The child's exit code; -1 if it died of a signal, or if it was still
   // running at the deadline (it is killed then).
   int wait() {
-    return harness::reap(std::exchange(pid_, -1), harness::ChildClock::now() + kDeadline, [] {}, 1ms)
-        .code();
+    const auto deadline = harness::ChildClock::now() + kDeadline;
+    return harness::reap(std::exchange(pid_, -1), deadline, [] {}, 1ms).code();
   }
 
  private:

@@ -338,7 +338,8 @@ TYPED_TEST(FleetTest, LeaveUnlinksNothingAndRemoveDoes) {
   EXPECT_TRUE(segments_of(user, name).empty());
   EXPECT_TRUE(absl::IsNotFound(again->unlink_kind(kA)));
   const std::array<std::uint8_t, 2> kinds{kA, kB};
-  EXPECT_TRUE(Fleet<typename TestFixture::Storage>::remove(name, kinds).ok()) << "absent kinds are skipped";
+  EXPECT_TRUE(Fleet<typename TestFixture::Storage>::remove(name, kinds).ok())
+      << "absent kinds are skipped";
 }
 
 TEST_F(FleetNamesTest, BadFleetOrUserNameIsInvalidArgument) {

@@ -281,7 +281,9 @@ class SharedRing : public harness::VariantTest<V> {
         absl::StrCat("t", ::getpid(), "-", std::string(V::name)), suffix, kind));
     return used_.back();
   }
-  static std::string path_of(const SegmentName& name) { return detail::object_path(*shm_name(name)); }
+  static std::string path_of(const SegmentName& name) {
+    return detail::object_path(*shm_name(name));
+  }
 
   std::unique_ptr<RingT> create(const RingSpec& spec, const SegmentName& name) const {
     auto ring = create_ring<Storage>(name, spec, options());

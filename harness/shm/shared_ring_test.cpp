@@ -280,8 +280,9 @@ TYPED_TEST(SharedRing, AttachWithAnotherSpecNamesTheFieldAndWritesNothing) {
   ASSERT_FALSE(before.empty());
   const auto unchanged = [&] { EXPECT_EQ(file_bytes(this->path_of(this->name_)), before); };
 
-  expect_names_field(attach_ring<Storage>(this->name_, {16, kPayload}, TestFixture::options()).status(),
-                     "capacity");
+  expect_names_field(
+      attach_ring<Storage>(this->name_, {16, kPayload}, TestFixture::options()).status(),
+      "capacity");
   unchanged();
   expect_names_field(
       attach_ring<Storage>(this->name_, {8, kPayload + 8}, TestFixture::options()).status(),
