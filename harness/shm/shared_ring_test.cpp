@@ -194,6 +194,7 @@ TYPED_TEST(SharedRing, OneWriterTwoReaderProcesses) {
 
 struct LappedBoard {
   std::atomic<int> readers_ready{0};  // (X1)/(X2): writers start once the reader is
+  std::atomic<int> slot_read{0};      // (X1)/(X2): writers finish once it has read a slot
   std::atomic<int> writers_done{0};   // (X1)/(X2): the reader stops once both are
   ReaderReport reader;
 };
@@ -224,6 +225,9 @@ TYPED_TEST(SharedRing, LappedWriterProcesses) {
         require(Clock::now() < deadline, "the writers did not finish");
         walker.poll();
         watch_slots(*mine, buffer, held, report);
+        if (report.slots.slot_reads > 0 && board->slot_read.load(kAwait) == 0) {
+          announce(board->slot_read);
+        }
       }
       walker.poll();
       report.reached_end = true;
@@ -235,6 +239,9 @@ TYPED_TEST(SharedRing, LappedWriterProcesses) {
         std::vector<std::byte> buffer(spec.payload_capacity);
         await(board->readers_ready, 1, deadline, "the reader");
         for (std::uint64_t seq = 0; seq < kFramesPerWriter; ++seq) {
+          // Halfway, until the watcher has read a slot: a reader descheduled
+          // all along (a loaded machine) would otherwise watch nothing.
+          if (seq == kFramesPerWriter / 2) await(board->slot_read, 1, deadline, "a slot read");
           claim_and_publish(*mine, buffer, static_cast<std::uint32_t>(w), seq);
         }
         announce(board->writers_done);
