@@ -276,7 +276,7 @@ struct RelacySync {
 
   // A plain (non-atomic) memory cell that Relacy watches for data races. Not
   // part of the Sync interface the conforming variants use: only the known-bad
-  // designs (variants/ringlab/known_bad/) keep data in plain memory.
+  // designs (models/known_bad/) keep data in plain memory.
   template <class T>
   class plain {
    public:

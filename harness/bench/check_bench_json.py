@@ -3,7 +3,10 @@
 (the quick set, briefly) runs without error, and its counters obey what must
 hold whatever the machine: percentiles in order, rates positive, a reader never
 receives more frames than were written, no loss where the writer waits for its
-readers (latency, gated) or where a queue cannot lose (peers). Cross-process
+readers (latency, a lossless ring) or where a queue cannot lose (peers). Every
+ring subject the binary records (bench.json's context, ringlab_subjects) runs,
+one with a single writer never with two, one with several also at 2 writers x
+1 reader (latency and broadcast). Cross-process
 benchmarks (scenarios ending in _xproc) obey their in-process twin's rules, have
 that twin in the set, and leave neither a peer process nor a shared-memory
 segment behind. Every peer queue is among the run's subjects (the
@@ -65,6 +68,23 @@ def peer_subject_problems(listed, context):
     return problems
 
 
+def ring_subject_problems(rings, names):
+    """What the benchmark list lacks or has wrongly for each ring subject."""
+    problems = []
+    for name, subject in sorted(rings.items()):
+        mine = [n for n in names if n.startswith("ring/") and n.split("/")[2] == name]
+        two = [n for n in mine if "/w:2/" in n]
+        if not mine:
+            problems.append(f"ring subject {name}: no benchmark")
+        elif subject["writers"] == "single" and two:
+            problems.append(f"{two[0]}: two writers on a single-writer variant")
+        elif subject["writers"] == "multi":
+            for scenario in ("latency", "broadcast"):
+                if not any(n.startswith(f"ring/{scenario}/{name}/w:2/r:1/") for n in two):
+                    problems.append(f"ring subject {name}: no {scenario} at 2 writers x 1 reader")
+    return problems
+
+
 def main(bench, out):
     listed = subprocess.run([bench, "--config=smoke", "--benchmark_list_tests"],
                             capture_output=True, text=True, check=True).stdout.split()
@@ -85,12 +105,15 @@ def main(bench, out):
         print(stdout[-3000:], stderr[-3000:])
         return f"ringlab_bench exited {proc.returncode}"
     problems += [f"left behind: {thing}" for thing in leftovers(proc.pid)]
-    report = json.load(open(out))
-    runs = report["benchmarks"]
+    doc = json.load(open(out))
+    runs = doc["benchmarks"]
     names = [r["name"] for r in runs]
-    problems += peer_subject_problems(listed, report["context"])
+    problems += peer_subject_problems(listed, doc["context"])
     for missing in sorted(set(listed) - set(names)):
         problems.append(f"{missing}: did not run")
+    rings = {s["name"]: s for s in json.loads(doc["context"]["ringlab_subjects"])
+             if s["family"] == "ring"}
+    problems += ring_subject_problems(rings, names)
 
     for r in runs:
         name = r["name"]
@@ -118,7 +141,8 @@ def main(bench, out):
             bad(f"a reader received more than was written: {r['delivered_per_s']} > "
                 f"{r['frames_per_s']}")
         lossless = (family == "peer" or scenario == "latency" or
-                    (subject == "disruptor-gated" and scenario in ("broadcast", "stalled")))
+                    (subject in rings and rings[subject]["lossless"] and
+                     scenario in ("broadcast", "stalled")))
         if lossless and r.get("loss_rate", 0) != 0:
             bad(f"lost frames where none may be lost: loss_rate = {r['loss_rate']}")
         expected = {"latency": "p50_ns", "oversub": "p50_ns", "stalled": "p99_ns",

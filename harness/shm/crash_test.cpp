@@ -1,4 +1,4 @@
-// Crash tests for rings in POSIX shared memory (DESIGN.md section 6): a writer
+// Crash tests for rings in POSIX shared memory (README.md, "Shared memory"): a writer
 // or a reader process is SIGKILLed at a chosen point, and the processes that
 // survive it must carry on.
 //
@@ -36,426 +36,23 @@
 // Children leave by _exit, never back into GoogleTest; each runs under alarm()
 // and the parent kills any that outlives its deadline. Every test has its own
 // segment (pid + test name), unlinked in TearDown.
-#include <sched.h>
 #include <signal.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <functional>
-#include <memory>
-#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <type_traits>
-#include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
-#include "fork_util.hpp"
-#include "ringlab/cursor.hpp"
-#include "ringlab/shm/shared_ring.hpp"
-#include "stress_frame.hpp"
-#include "test_util.hpp"  // GoogleTest printers for Loss and ReadState
+#include "crash_fixture.hpp"
 
-namespace ringlab {
-
-// For the test names, and GoogleTest's messages (PrintTo is found by ADL).
-static const char* name_of(CrashPoint point) {
-  switch (point) {
-    case CrashPoint::kAfterClaim: return "AfterClaim";
-    case CrashPoint::kAfterMark: return "AfterMark";
-    case CrashPoint::kMidPayload: return "MidPayload";
-    case CrashPoint::kBeforePublish: return "BeforePublish";
-  }
-  return "Unknown";
-}
-[[maybe_unused]] static void PrintTo(CrashPoint point, std::ostream* os) { *os << name_of(point); }
-
-}  // namespace ringlab
-
-namespace ringlab::shm {
+namespace ringlab::shm::crash_test {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-using namespace std::chrono_literals;
-
-constexpr std::uint8_t kKind = 9;
-// Four slots: a lap is short, so a test reaches the dead writer's slot again soon.
-constexpr std::uint64_t kCapacity = 4;
-constexpr RingSpec kSpec{kCapacity, 48};
-
-// [StallBound] The bound under test, and what a loaded machine may add to it
-// (the poll period, and a parent that is not scheduled at once).
-constexpr Clock::duration kStallBound = 20ms;
-constexpr Clock::duration kStallSlack = 200ms;
-// A child that has not finished by then is hung; alarm() ends one whose parent
-// is gone too.
-constexpr Clock::duration kChildLimit = 5s;
-constexpr unsigned kAlarmSeconds = 15;
-// How long a process blocked on the dead writer's lock is watched.
-constexpr Clock::duration kBlockedFor = 300ms;
-
-// Node ids of the writers, which stress::verify checks against the payload.
-constexpr std::uint32_t kParentWriter = 1;
-constexpr std::uint32_t kDoomedWriter = 2;
-constexpr std::uint32_t kLappingWriter = 3;
-
-// ---- Fault injection --------------------------------------------------------
-
-// The point at which this process dies; armed only in a child, right before
-// the write that must not finish.
-std::optional<CrashPoint> g_armed;
-
-// Base's Sync policy, but a process dies by SIGKILL at the armed point: no
-// handler, no unwinding, nothing flushed, as when the OOM killer strikes.
-template <class Base>
-struct KillAt : Base {
-  static void crash_point(CrashPoint where) {
-    if (g_armed == where) ::raise(SIGKILL);
-  }
-};
-
-constexpr CrashPoint kCrashPoints[] = {CrashPoint::kAfterClaim, CrashPoint::kAfterMark,
-                                       CrashPoint::kMidPayload, CrashPoint::kBeforePublish};
-
-// ---- Variants ---------------------------------------------------------------
-
-template <class Sync>
-using SeqlockOf = SeqlockStorage<Sync>;
-template <class Sync>
-using DisruptorOf = DisruptorStorage<Sync, BusySpinWait>;
-template <class Sync>
-using RwlockOf = RwlockStorage<Sync>;
-
-// A storage as the surviving processes use it, and as the doomed writer does:
-// the same layout in the segment, only the crash points differ.
-template <template <class> class StorageOf, OverflowMode kMode = OverflowMode::kOverwrite,
-          class BaseSync = StdSync>
-struct Variant {
-  using Storage = StorageOf<BaseSync>;
-  using Doomed = StorageOf<KillAt<BaseSync>>;
-  static constexpr OverflowMode kOverflow = kMode;
-  static constexpr bool kGated = kMode == OverflowMode::kGated;
-};
-
-using SeqlockV = Variant<SeqlockOf>;
-using DisruptorV = Variant<DisruptorOf>;
-using GatedV = Variant<DisruptorOf, OverflowMode::kGated>;
-using RwlockV = Variant<RwlockOf, OverflowMode::kOverwrite, ProcessSharedSync>;
-
-template <class Storage>
-typename Storage::Options options_for(OverflowMode mode) {
-  if constexpr (std::is_same_v<typename Storage::Options, DisruptorOptions>) {
-    return DisruptorOptions{mode};
-  } else {
-    return {};
-  }
-}
-
-// ---- Processes --------------------------------------------------------------
-
-using fork_util::require;
-using fork_util::SharedBlock;
-
-pid_t spawn(const std::function<void()>& body) { return fork_util::spawn(body, kAlarmSeconds); }
-
-// How a child ended.
-struct Exit {
-  bool in_time = false;  // it ended by itself before the parent's deadline
-  int status = 0;        // from waitpid
-
-  bool clean() const { return in_time && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
-  bool killed_by(int signal) const {
-    return in_time && WIFSIGNALED(status) && WTERMSIG(status) == signal;
-  }
-  std::string describe() const {
-    if (!in_time) return "still running at the deadline (killed)";
-    if (WIFSIGNALED(status)) return absl::StrCat("killed by signal ", WTERMSIG(status));
-    return absl::StrCat("exited ", WEXITSTATUS(status), " (1: it said why on stderr)");
-  }
-};
-
-// Whether the child has ended; reaps it if so.
-bool ended(pid_t pid, Exit& exit) {
-  if (::waitpid(pid, &exit.status, WNOHANG) != pid) return false;
-  exit.in_time = true;
-  return true;
-}
-
-// For a child past its deadline, or one no longer needed.
-void kill_and_reap(pid_t pid) {
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-}
-
-// Calls meanwhile() until the child ends, or kills it at the deadline.
-Exit reap(pid_t pid, const std::function<void()>& meanwhile = [] {},
-          Clock::duration limit = kChildLimit) {
-  const Clock::time_point deadline = Clock::now() + limit;
-  Exit exit;
-  while (!ended(pid, exit)) {
-    if (Clock::now() >= deadline) {
-      kill_and_reap(pid);
-      return exit;
-    }
-    meanwhile();
-    std::this_thread::sleep_for(50us);  // leaves a core to the children
-  }
-  return exit;
-}
-
-// Kills a child that the test means to kill; killed_by(SIGKILL) unless it had
-// ended already.
-Exit kill_now(pid_t pid) {
-  ::kill(pid, SIGKILL);
-  return reap(pid);
-}
-
-// Pins this process to the first CPU it may run on: the same one in every
-// child of one parent.
-void pin_to_first_cpu() {
-  cpu_set_t allowed;
-  require(::sched_getaffinity(0, sizeof allowed, &allowed) == 0, "sched_getaffinity");
-  int first = 0;
-  while (first < CPU_SETSIZE && !CPU_ISSET(first, &allowed)) ++first;
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(first, &one);
-  require(::sched_setaffinity(0, sizeof one, &one) == 0, "sched_setaffinity");
-}
-
-// Whether another process announced (fork_util's (X1)) within kChildLimit.
-bool await(const std::atomic<int>& flag) {
-  const Clock::time_point deadline = Clock::now() + kChildLimit;
-  while (flag.load(fork_util::kAwait) == 0) {  // (X2)
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50us);
-  }
-  return true;
-}
-
-// ---- Frames -----------------------------------------------------------------
-
-// Writes the self-checking frame of counter c from `writer`; c must be the
-// counter the write gets (a single writer at a time knows it).
-template <class RingT>
-void write_frame(RingT& ring, std::uint64_t c, std::uint32_t writer) {
-  std::vector<std::byte> frame(stress::frame_size(writer, c, kSpec.payload_capacity));
-  stress::fill_frame(frame, c, writer);
-  const absl::StatusOr<NetId64> id = ring.write(NodeId(static_cast<std::uint16_t>(writer)),
-                                                stress::frame_kind(c), stress::frame_ver(c), frame);
-  require(id.ok(), absl::StrCat("write: ", id.status().ToString()));
-  require(id->counter() == c, absl::StrCat("wrote counter ", id->counter(), ", expected ", c));
-}
-
-// As write_frame, without waiting on a gated ring: false when it is full.
-template <class RingT>
-bool try_write_frame(RingT& ring, std::uint32_t writer) {
-  const std::uint64_t c = ring.head();
-  std::vector<std::byte> frame(stress::frame_size(writer, c, kSpec.payload_capacity));
-  stress::fill_frame(frame, c, writer);
-  const absl::StatusOr<NetId64> id = ring.try_write(
-      NodeId(static_cast<std::uint16_t>(writer)), stress::frame_kind(c), stress::frame_ver(c), frame);
-  if (absl::IsResourceExhausted(id.status())) return false;
-  require(id.ok() && id->counter() == c, absl::StrCat("try_write of ", c, ": ", id.status().ToString()));
-  return true;
-}
-
-bool whole_frame_of(const FrameBuffer& frame, std::uint64_t c) {
-  const stress::Checked checked = stress::verify(frame, kKind);
-  return checked.whole && checked.counter == c;
-}
-
-// ---- Readers ----------------------------------------------------------------
-
-// What a reader saw. Plain data, so that a child can leave it in a SharedBlock.
-struct Tally {
-  std::uint64_t delivered = 0;
-  Loss loss;
-  std::uint64_t moved = 0;    // how far the cursor went, in counters
-  std::uint64_t torn = 0;     // frames that failed the stress check or were of another counter
-  std::uint64_t inexact = 0;  // polls whose delivered + loss != to - from [ExactLoss]
-  std::uint64_t polls = 0;
-  bool delivered_lapping = false;  // the frame of lapping_counter was delivered whole
-};
-
-// A cursor in this process that checks every frame it is given; on a gated
-// ring it also holds a registered gate, which each poll advances.
-template <class RingT>
-class CheckedReader {
- public:
-  CheckedReader(RingT& ring, RingCursor cursor, bool gated)
-      : ring_(ring), cursor_(cursor), buffer_(ring.make_buffer()) {
-    if constexpr (requires { ring.storage().sequencer(); }) {
-      if (gated) register_gate();
-    }
-  }
-  ~CheckedReader() {
-    if constexpr (requires { ring_.storage().sequencer(); }) {
-      if (gate_) ring_.storage().sequencer().release_gate(*gate_);
-    }
-  }
-  CheckedReader(const CheckedReader&) = delete;
-  CheckedReader& operator=(const CheckedReader&) = delete;
-
-  PollStats poll() {
-    const PollStats stats = poll_into(ring_, cursor_, buffer_, [this](const FrameBuffer& f,
-                                                                      std::uint64_t c) {
-      if (!whole_frame_of(f, c)) ++tally_.torn;
-      if (c == lapping_counter_) tally_.delivered_lapping = true;
-    });
-    if constexpr (requires { ring_.storage().sequencer(); }) {
-      if (gate_ && stats.to != stats.from) {
-        ring_.storage().sequencer().advance_gate(*gate_, cursor_.next_counter);
-      }
-    }
-    account(stats);
-    return stats;
-  }
-
-  // Once the dead counter is given up: a live writer descheduled for longer
-  // than the bound between claim and commit would be given up too, and the
-  // tests after that point want exact accounts.
-  void drop_stall_bound() { cursor_.stall_bound = RingCursor::kNoStallBound; }
-  // The counter whose frame lands on the dead writer's slot a lap later.
-  void watch_for(std::uint64_t lapping_counter) { lapping_counter_ = lapping_counter; }
-
-  std::uint64_t next() const { return cursor_.next_counter; }
-  const Tally& tally() const { return tally_; }
-
- private:
-  void register_gate() {
-    auto gate = ring_.storage().sequencer().register_gate();
-    require(gate.ok(), absl::StrCat("register_gate: ", gate.status().ToString()));
-    gate_ = gate->index;
-    cursor_.next_counter = gate->start;
-  }
-
-  void account(const PollStats& stats) {
-    ++tally_.polls;
-    tally_.delivered += stats.delivered;
-    tally_.loss += stats.loss;
-    tally_.moved += stats.to - stats.from;
-    if (stats.delivered + stats.loss.total() != stats.to - stats.from) ++tally_.inexact;
-  }
-
-  RingT& ring_;
-  RingCursor cursor_;
-  FrameBuffer buffer_;
-  std::optional<std::size_t> gate_;
-  std::uint64_t lapping_counter_ = ~std::uint64_t{0};
-  Tally tally_;
-};
-
-void expect_intact(const Tally& t) {
-  EXPECT_EQ(t.torn, 0u) << "a torn or misplaced frame was delivered";
-  EXPECT_EQ(t.inexact, 0u) << "a poll's accounts did not add up";
-  EXPECT_EQ(t.loss.unavailable, 0u) << "nothing was abandoned";
-  EXPECT_EQ(t.delivered + t.loss.total(), t.moved);
-}
-
-// How a bounded cursor gave a Pending counter up. The cursor starts its clock
-// inside the first poll that finds the counter Pending, so both spans below
-// are measured from that poll's start or end and need no guess about when the
-// clock started.
-struct GiveUp {
-  // From the start of the first poll that found the counter Pending to the
-  // end of the poll that gave it up: never under the bound.
-  Clock::duration took{};
-  // From the end of that first poll to the start of the last poll that still
-  // found it Pending: always under the bound, however late the polls ran.
-  Clock::duration kept_waiting{};
-};
-
-// Polls (every 100 us) until the cursor gives its pending counter up.
-template <class RingT>
-GiveUp give_up_on_pending(CheckedReader<RingT>& reader) {
-  const std::uint64_t stalled_before = reader.tally().loss.stalled;
-  const Clock::time_point first_start = Clock::now();
-  EXPECT_TRUE(reader.poll().stopped_at_pending) << "the dead counter was not Pending";
-  const Clock::time_point first_end = Clock::now();
-  const Clock::time_point deadline = first_end + kStallBound + kStallSlack + 1s;
-  GiveUp result;
-  for (;;) {
-    std::this_thread::sleep_for(100us);
-    const Clock::time_point start = Clock::now();
-    reader.poll();
-    if (reader.tally().loss.stalled != stalled_before || start >= deadline) break;
-    result.kept_waiting = start - first_end;
-  }
-  result.took = Clock::now() - first_start;
-  return result;
-}
-
-double in_ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-// ---- The fixture -------------------------------------------------------------
-
-class CrashTest : public ::testing::Test {
- protected:
-  // "crash<pid>-<serial>-<suite>-<test>": the serial keeps it unique when the
-  // names make it too long and it is cut.
-  void SetUp() override {
-    static int serial = 0;
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string fleet = absl::StrCat("crash", ::getpid(), "-", ++serial, "-",
-                                     info->test_suite_name(), "-", info->name());
-    for (char& c : fleet) {
-      if (!detail::is_name_char(c)) c = '_';
-    }
-    name_ = SegmentName{fleet.substr(0, kMaxNamePart), kKind, ""};
-    (void)Segment::unlink(name_);  // a leftover of an earlier run that was killed
-  }
-  void TearDown() override { (void)Segment::unlink(name_); }
-
-  template <class V, class Storage = typename V::Storage>
-  std::unique_ptr<Ring<Storage>> create() const {
-    auto ring = create_ring<Storage>(name_, kSpec, options_for<Storage>(V::kOverflow));
-    if (!ring.ok()) throw std::runtime_error("create_ring: " + ring.status().ToString());
-    return *std::move(ring);
-  }
-
-  // In a child: the segment, attached (and registered as a writer process).
-  template <class V, class Storage = typename V::Storage>
-  std::unique_ptr<Ring<Storage>> attach() const {
-    auto ring = attach_ring<Storage>(name_, kSpec, options_for<Storage>(V::kOverflow));
-    require(ring.ok(), "attach_ring: " + ring.status().ToString());
-    return *std::move(ring);
-  }
-
-  // A child attached with the doomed policy writes the frame of counter c and
-  // is killed at `point` within that write; fails the test unless it was.
-  template <class V>
-  void kill_writer_at(CrashPoint point, std::uint64_t c) {
-    const Exit exit = reap(spawn([&] {
-      const auto doomed = attach<V, typename V::Doomed>();
-      g_armed = point;
-      write_frame(*doomed, c, kDoomedWriter);
-    }));
-    ASSERT_TRUE(exit.killed_by(SIGKILL)) << "the doomed writer " << exit.describe();
-  }
-
-  // [StallBound] Not before the bound, and not a poll later than it.
-  void expect_within_bound(const GiveUp& give_up) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(give_up.took).count();
-    RecordProperty("give_up_us", std::to_string(us));
-    std::printf("  stall bound %.1f ms: gave the dead counter up after %.3f ms\n",
-                in_ms(kStallBound), in_ms(give_up.took));
-    EXPECT_GE(give_up.took, kStallBound) << "given up before the bound";
-    EXPECT_LT(give_up.kept_waiting, kStallBound) << "still Pending at a poll after the bound";
-    EXPECT_LE(give_up.took, kStallBound + kStallSlack);
-  }
-
-  SegmentName name_;
-};
 
 // ---- A writer killed at each crash point --------------------------------------
 
@@ -639,7 +236,7 @@ class ReaderCrash : public CrashTest {
     while (Clock::now() < kill_at) survivor.poll();  // a gated writer needs our gate moving
     const Exit victim_exit = kill_now(victim);
     const Clock::time_point killed = Clock::now();
-    fork_util::announce(board->victim_dead);
+    test_util::announce(board->victim_dead);
     const Exit writer_exit = reap(writer, [&] { survivor.poll(); });
     std::printf("  the writer finished %.3f ms after the kill\n", in_ms(Clock::now() - killed));
 
@@ -656,7 +253,7 @@ class ReaderCrash : public CrashTest {
     if constexpr (V::kGated) {
       EXPECT_EQ(t.delivered, board->written) << "a gated reader lost frames";
       // The writer got past the dead gate only by releasing it in claim().
-      EXPECT_EQ(ring->storage().sequencer().release_dead_gates(), 0u);
+      EXPECT_EQ(ring->release_dead_gates(), 0u);
     }
   }
 
@@ -671,7 +268,7 @@ class ReaderCrash : public CrashTest {
            Clock::now() < deadline;) {
         reader.poll();
         board.victim = reader.tally();
-        fork_util::announce(board.reading);  // from the first poll on: it is killed while it reads
+        test_util::announce(board.reading);  // from the first poll on: it is killed while it reads
       }
       throw std::runtime_error("the reader was never killed");
     });
@@ -687,10 +284,10 @@ class ReaderCrash : public CrashTest {
   pid_t spawn_writer(ReaderBoard& board) {
     return spawn([&] {
       const auto mine = attach<V>();
-      fork_util::announce(board.writing);
+      test_util::announce(board.writing);
       const Clock::time_point deadline = Clock::now() + kChildLimit;
       std::uint64_t c = 0;
-      while (board.victim_dead.load(fork_util::kAwait) == 0) {  // (X2)
+      while (board.victim_dead.load(test_util::kAwait) == 0) {  // (X2)
         require(Clock::now() < deadline, "the victim was never killed");
         write_frame(*mine, c++, kLappingWriter);
       }
@@ -734,8 +331,8 @@ TEST_F(ReaderCrash, DeadGateReleasedByReleaseDeadGates) {
   EXPECT_LE(accepted, kCapacity) << "the dead reader's gate held nothing back";
   EXPECT_FALSE(write_one()) << "the dead gate let a writer go a lap past it";
 
-  EXPECT_EQ(ring->storage().sequencer().release_dead_gates(), 1u);
-  EXPECT_EQ(ring->storage().sequencer().release_dead_gates(), 0u) << "released twice";
+  EXPECT_EQ(ring->release_dead_gates(), 1u);
+  EXPECT_EQ(ring->release_dead_gates(), 0u) << "released twice";
   for (std::uint64_t i = 0; i < kCapacity + 2; ++i) {
     EXPECT_TRUE(write_one()) << "refused after the dead gate was released";
   }
@@ -800,13 +397,13 @@ TEST_F(RwlockLimit, WriterKilledHoldingASlotLockBlocksThatSlotForGood) {
   const pid_t reader = spawn([&] {
     const auto mine = attach<RwlockV>();
     FrameBuffer buffer = mine->make_buffer();
-    fork_util::announce(board->reader_at_lock);
+    test_util::announce(board->reader_at_lock);
     (void)mine->read_state_at(kDead, buffer);
   });
   const pid_t writer = spawn([&] {
     const auto mine = attach<RwlockV>();
     for (std::uint64_t c = kDead + 1; c < kLapping; ++c) write_frame(*mine, c, kLappingWriter);
-    fork_util::announce(board->writer_at_lock);
+    test_util::announce(board->writer_at_lock);
     write_frame(*mine, kLapping, kLappingWriter);
   });
   const bool both_there = await(board->reader_at_lock) && await(board->writer_at_lock);
@@ -841,4 +438,4 @@ TEST_F(RwlockLimit, WriterKilledHoldingASlotLockBlocksThatSlotForGood) {
 }
 
 }  // namespace
-}  // namespace ringlab::shm
+}  // namespace ringlab::shm::crash_test

@@ -3,34 +3,12 @@
 // clashes, and the hot path's promise to allocate nothing. Each test uses its
 // own fleet names (pid + serial) and removes their segments in TearDown.
 // Children never return into gtest: they _exit, and every wait has a deadline.
-#include <dirent.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <array>
 #include <atomic>
-#include <chrono>
-#include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <initializer_list>
 #include <new>
-#include <optional>
-#include <set>
-#include <string>
-#include <string_view>
-#include <thread>
-#include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
-#include "ringlab/shm/fleet.hpp"
+#include "fleet_fixture.hpp"
 
 // Sanitizers bring their own operator new, so they count nothing here.
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -69,257 +47,8 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 #pragma GCC diagnostic pop
 #endif
 
-namespace ringlab::shm {
+namespace ringlab::shm::fleet_test {
 namespace {
-
-using namespace std::chrono_literals;
-
-constexpr std::uint8_t kA = 10;
-constexpr std::uint8_t kB = 20;
-constexpr RingSpec kSpecA{16, 32};
-constexpr RingSpec kSpecB{8, 32};
-constexpr auto kDeadline = 20s;
-
-std::string status_text(const absl::Status& s) { return std::string(s.ToString()); }
-
-void expect_error(const absl::Status& s, absl::StatusCode code,
-                  std::initializer_list<std::string_view> fragments) {
-  EXPECT_EQ(s.code(), code) << s;
-  for (std::string_view fragment : fragments) {
-    EXPECT_NE(s.message().find(absl::string_view(fragment.data(), fragment.size())),
-              absl::string_view::npos)
-        << "message \"" << s.message() << "\" lacks \"" << fragment << "\"";
-  }
-}
-
-std::vector<std::byte> payload_of(std::uint8_t kind, std::size_t i) {
-  const std::string text = absl::StrCat("kind ", unsigned{kind}, " frame ", i);
-  std::vector<std::byte> bytes(text.size());
-  std::transform(text.begin(), text.end(), bytes.begin(), [](char c) { return std::byte(c); });
-  return bytes;
-}
-
-bool has_payload(const FrameBuffer& frame, std::uint8_t kind, std::size_t i) {
-  const std::vector<std::byte> expected = payload_of(kind, i);
-  return std::equal(expected.begin(), expected.end(), frame.payload().begin(),
-                    frame.payload().end());
-}
-
-// --- processes and pipes ---------------------------------------------------
-
-// A forked child running `body`; it _exits with body's result (99 if it
-// throws). Destroying an unwaited Child kills and reaps it.
-class Child {
- public:
-  explicit Child(const std::function<int()>& body) : pid_(::fork()) {
-    if (pid_ != 0) return;
-    int code = 99;
-    try {
-      code = body();
-    } catch (...) {
-    }
-    ::_exit(code);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() {
-    if (pid_ > 0) kill_and_reap();
-  }
-
-  // The child's exit code; -1 if it died of a signal, or if it was still
-  // running at the deadline (it is killed then).
-  int wait() {
-    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      if (done < 0) return -1;
-      std::this_thread::sleep_for(1ms);
-    }
-    kill_and_reap();
-    return -1;
-  }
-
- private:
-  void kill_and_reap() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  pid_t pid_;
-};
-
-// A child's failure: the reason on stderr, the code as its exit status.
-int report(int code, std::string_view why) {
-  std::fprintf(stderr, "child %d failed (%d): %.*s\n", static_cast<int>(::getpid()), code,
-               static_cast<int>(why.size()), why.data());
-  return code;
-}
-
-class Pipe {
- public:
-  Pipe() {
-    if (::pipe2(fds_, O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-  ~Pipe() {
-    for (int fd : fds_) {
-      if (fd >= 0) ::close(fd);
-    }
-  }
-  int read_end() const { return fds_[0]; }
-  int write_end() const { return fds_[1]; }
-
- private:
-  int fds_[2];
-};
-
-bool write_all(int fd, const void* data, std::size_t bytes) {
-  const auto* p = static_cast<const char*>(data);
-  while (bytes > 0) {
-    const ssize_t n = ::write(fd, p, bytes);
-    if (n <= 0) return false;
-    p += n;
-    bytes -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// False if the bytes did not all arrive before the deadline.
-bool read_all(int fd, void* data, std::size_t bytes) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  auto* p = static_cast<char*>(data);
-  while (bytes > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd ready{fd, POLLIN, 0};
-    if (left <= 0ms || ::poll(&ready, 1, static_cast<int>(left.count())) <= 0) return false;
-    const ssize_t n = ::read(fd, p, bytes);
-    if (n <= 0) return false;
-    p += n;
-    bytes -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool send_ids(int fd, const std::vector<NetId64>& ids) {
-  std::vector<std::uint64_t> raw;
-  for (NetId64 id : ids) raw.push_back(id.raw());
-  return write_all(fd, raw.data(), raw.size() * sizeof(std::uint64_t));
-}
-
-std::optional<std::vector<NetId64>> receive_ids(int fd, std::size_t count) {
-  std::vector<std::uint64_t> raw(count);
-  if (!read_all(fd, raw.data(), raw.size() * sizeof(std::uint64_t))) return std::nullopt;
-  std::vector<NetId64> ids;
-  for (std::uint64_t r : raw) ids.push_back(NetId64::from_raw(r));
-  return ids;
-}
-
-bool await_go(int fd) {
-  char byte = 0;
-  return read_all(fd, &byte, 1);
-}
-
-// --- fleets ------------------------------------------------------------------
-
-std::string unique_fleet_name() {
-  static int serial = 0;
-  return absl::StrCat("fleet-test-", ::getpid(), "-", serial++);
-}
-
-std::vector<std::uint8_t> every_kind() {
-  std::vector<std::uint8_t> kinds(256);
-  for (std::size_t k = 0; k < kinds.size(); ++k) kinds[k] = static_cast<std::uint8_t>(k);
-  return kinds;
-}
-
-// The names in /dev/shm of a fleet's segments, temporary ones included.
-std::vector<std::string> segments_of(const std::string& user, const std::string& fleet) {
-  const std::string prefix = absl::StrCat("ringlab.", user, ".", fleet, ".");
-  std::vector<std::string> names;
-  DIR* dir = ::opendir(kShmDirectory);
-  if (dir == nullptr) return names;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (std::string_view(entry->d_name).starts_with(prefix)) names.emplace_back(entry->d_name);
-  }
-  ::closedir(dir);
-  return names;
-}
-
-// A node of `fleet_name` that has declared kinds A and B.
-template <class Storage>
-absl::StatusOr<Fleet<Storage>> join_declared(const std::string& fleet_name, NodeId node) {
-  absl::StatusOr<Fleet<Storage>> fleet = Fleet<Storage>::join(fleet_name, node);
-  if (!fleet.ok()) return fleet;
-  absl::Status s = fleet->declare(kA, kSpecA);
-  if (s.ok()) s = fleet->declare(kB, kSpecB);
-  if (!s.ok()) return s;
-  return fleet;
-}
-
-// Publishes frames 0..count-1 of `kind`, each with payload_of(kind, i).
-template <class F>
-absl::StatusOr<std::vector<NetId64>> publish_frames(F& fleet, std::uint8_t kind,
-                                                    std::size_t count) {
-  std::vector<NetId64> ids;
-  for (std::size_t i = 0; i < count; ++i) {
-    absl::StatusOr<NetId64> id = fleet.publish(kind, /*frame_kind=*/1, /*ver=*/i,
-                                               payload_of(kind, i));
-    if (!id.ok()) return id.status();
-    ids.push_back(*id);
-  }
-  return ids;
-}
-
-// Empty if ids[first_readable..] read back by id as published by `node`, and
-// the ones before them (overwritten) are NotFound; else what went wrong.
-template <class F>
-std::string check_reads(const F& fleet, const std::vector<NetId64>& ids,
-                        std::size_t first_readable, NodeId node) {
-  FrameBuffer buffer(64);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    const absl::Status s = fleet.read(ids[i], buffer);
-    if (i < first_readable) {
-      if (!absl::IsNotFound(s)) return absl::StrCat("overwritten id ", i, ": ", status_text(s));
-      continue;
-    }
-    if (!s.ok()) return absl::StrCat("id ", ids[i].to_string(), ": ", status_text(s));
-    if (buffer.id != ids[i] || buffer.id.node() != node || buffer.ver != i ||
-        !has_payload(buffer, ids[i].kind(), i)) {
-      return absl::StrCat("id ", ids[i].to_string(), " read back another frame");
-    }
-  }
-  return {};
-}
-
-// Empty if a poll of `kind` from the start delivers exactly
-// ids[first_readable..] in order, reports the ones before as overwritten, and
-// leaves the cursor at ids.size(); else what went wrong.
-template <class F>
-std::string check_poll(const F& fleet, std::uint8_t kind, const std::vector<NetId64>& ids,
-                       std::size_t first_readable) {
-  RingCursor cursor = RingCursor::from_start();
-  const absl::StatusOr<PollResult> polled = fleet.poll(kind, cursor);
-  if (!polled.ok()) return status_text(polled.status());
-  const std::vector<NetId64> expected(ids.begin() + first_readable, ids.end());
-  std::vector<NetId64> got;
-  for (const Frame& frame : polled->frames) got.push_back(frame.id);
-  if (got != expected) return absl::StrCat("poll delivered ", got.size(), " other frames");
-  if (polled->loss != Loss{first_readable, 0}) {
-    return absl::StrCat("loss: overwritten ", polled->loss.overwritten, ", unavailable ",
-                        polled->loss.unavailable, ", expected ", first_readable, " and 0");
-  }
-  if (polled->from != 0 || polled->to != ids.size() || cursor.next_counter != ids.size()) {
-    return absl::StrCat("cursor moved ", polled->from, "..", polled->to);
-  }
-  return {};
-}
 
 class FleetNamesTest : public ::testing::Test {
  protected:
@@ -335,12 +64,24 @@ class FleetNamesTest : public ::testing::Test {
   std::vector<std::string> names_;
 };
 
-template <class Storage>
-class FleetTest : public FleetNamesTest {};
+// Fleet's tests are about names, first use and specs, which a storage's mode
+// does not change: one variant per storage (its shared ring's), the first of
+// the registry that can live in shared memory, overwrites and has writers in
+// several processes (nodes of one kind in two processes both write).
+template <class V>
+class FleetTest : public harness::VariantTest<V, FleetNamesTest> {
+ public:
+  using Storage = typename V::shared_ring::storage_type;
+};
 
-using Storages = ::testing::Types<SeqlockStorage<>, SharedDisruptorRing<>::storage_type,
-                                  SharedRwlockRing::storage_type>;
-TYPED_TEST_SUITE(FleetTest, Storages);
+template <class V>
+struct Candidate : std::bool_constant<V::shareable && !V::single_writer && !V::lossless> {};
+using Candidates = harness::filter_t<Candidate, harness::Variants>;
+template <class V>
+struct FirstOfItsStorage
+    : std::bool_constant<harness::first_of_its_storage<V>(Candidates{})> {};
+using FleetVariants = harness::filter_t<FirstOfItsStorage, Candidates>;
+TYPED_TEST_SUITE(FleetTest, harness::gtest_types_t<FleetVariants>, harness::VariantNames);
 
 // Node 2 (a child) publishes 20 frames of kind A (16 slots: 4 overwritten),
 // node 1 (this process) 6 of kind B; each reads the other's by id and by poll.
@@ -350,7 +91,7 @@ TYPED_TEST(FleetTest, TwoNodesInTwoProcessesReadEachOthersFrames) {
   const std::string name = this->fleet_name();
   Pipe to_parent, to_child;
   Child child([&] {
-    auto fleet = join_declared<TypeParam>(name, NodeId(2));
+    auto fleet = join_declared<typename TestFixture::Storage>(name, NodeId(2));
     if (!fleet.ok()) return report(1, status_text(fleet.status()));
     auto ids = publish_frames(*fleet, kA, kChildFrames);
     if (!ids.ok()) return report(2, status_text(ids.status()));
@@ -361,7 +102,7 @@ TYPED_TEST(FleetTest, TwoNodesInTwoProcessesReadEachOthersFrames) {
     if (std::string e = check_poll(*fleet, kB, *theirs, 0); !e.empty()) return report(6, e);
     return 0;
   });
-  auto fleet = join_declared<TypeParam>(name, NodeId(1));
+  auto fleet = join_declared<typename TestFixture::Storage>(name, NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   auto ids = publish_frames(*fleet, kB, kParentFrames);
   ASSERT_TRUE(ids.ok()) << ids.status();
@@ -381,7 +122,7 @@ TYPED_TEST(FleetTest, ProcessesRacingFirstUseCreateOneRingPerKind) {
     const std::string name = this->fleet_name();
     Pipe go, to_parent;
     Child child([&] {
-      auto fleet = join_declared<TypeParam>(name, NodeId(2));
+      auto fleet = join_declared<typename TestFixture::Storage>(name, NodeId(2));
       if (!fleet.ok()) return report(1, status_text(fleet.status()));
       if (!await_go(go.read_end())) return report(2, "no go before the deadline");
       auto a = fleet->publish(kA, 0, 0, payload_of(kA, 0));
@@ -389,7 +130,7 @@ TYPED_TEST(FleetTest, ProcessesRacingFirstUseCreateOneRingPerKind) {
       if (!a.ok() || !b.ok()) return report(3, status_text(a.ok() ? b.status() : a.status()));
       return send_ids(to_parent.write_end(), {*a, *b}) ? 0 : report(4, "cannot send ids");
     });
-    auto fleet = join_declared<TypeParam>(name, NodeId(1));
+    auto fleet = join_declared<typename TestFixture::Storage>(name, NodeId(1));
     ASSERT_TRUE(fleet.ok()) << fleet.status();
     ASSERT_TRUE(write_all(go.write_end(), "g", 1));
     auto a = fleet->publish(kA, 0, 0, payload_of(kA, 0));
@@ -414,7 +155,7 @@ TYPED_TEST(FleetTest, ProcessesRacingFirstUseCreateOneRingPerKind) {
 // Threads of one process racing the first use of a kind share one ring.
 TYPED_TEST(FleetTest, ThreadsRacingFirstUseShareOneRing) {
   constexpr int kThreads = 4, kFramesEach = 50;
-  auto fleet = join_declared<TypeParam>(this->fleet_name(), NodeId(1));
+  auto fleet = join_declared<typename TestFixture::Storage>(this->fleet_name(), NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   std::vector<std::vector<NetId64>> ids(kThreads);
   std::vector<std::thread> threads;
@@ -440,7 +181,7 @@ TYPED_TEST(FleetTest, ThreadsRacingFirstUseShareOneRing) {
 TYPED_TEST(FleetTest, SpecClashAcrossProcessesNamesKindAndField) {
   const std::string name = this->fleet_name();
   Child child([&] {
-    auto fleet = Fleet<TypeParam>::join(name, NodeId(2));
+    auto fleet = Fleet<typename TestFixture::Storage>::join(name, NodeId(2));
     if (!fleet.ok()) return report(1, status_text(fleet.status()));
     absl::Status s = fleet->declare(kA, RingSpec{8, 32});
     if (s.ok()) s = fleet->declare(kB, RingSpec{8, 32});
@@ -449,7 +190,7 @@ TYPED_TEST(FleetTest, SpecClashAcrossProcessesNamesKindAndField) {
     return s.ok() ? 0 : report(2, status_text(s));
   });
   ASSERT_EQ(child.wait(), 0);
-  auto fleet = Fleet<TypeParam>::join(name, NodeId(1));
+  auto fleet = Fleet<typename TestFixture::Storage>::join(name, NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   ASSERT_TRUE(fleet->declare(kA, RingSpec{16, 32}).ok());
   ASSERT_TRUE(fleet->declare(kB, RingSpec{8, 64}).ok());
@@ -459,7 +200,7 @@ TYPED_TEST(FleetTest, SpecClashAcrossProcessesNamesKindAndField) {
     expect_error(fleet->ring(kB).status(), absl::StatusCode::kFailedPrecondition,
                  {"kind 20", "payload capacity: segment has 32, expected 64"});
   }
-  auto matching = Fleet<TypeParam>::join(name, NodeId(3));
+  auto matching = Fleet<typename TestFixture::Storage>::join(name, NodeId(3));
   ASSERT_TRUE(matching.ok()) << matching.status();
   ASSERT_TRUE(matching->declare(kA, RingSpec{8, 32}).ok());
   auto ring = matching->ring(kA);
@@ -468,7 +209,7 @@ TYPED_TEST(FleetTest, SpecClashAcrossProcessesNamesKindAndField) {
 }
 
 TYPED_TEST(FleetTest, RedeclaringAKindWithAnotherSpecNamesKindAndField) {
-  auto fleet = Fleet<TypeParam>::join(this->fleet_name(), NodeId(1));
+  auto fleet = Fleet<typename TestFixture::Storage>::join(this->fleet_name(), NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   ASSERT_TRUE(fleet->declare(kA, RingSpec{8, 32}).ok());
   EXPECT_TRUE(fleet->declare(kA, RingSpec{8, 32}).ok()) << "the same spec again is no clash";
@@ -483,7 +224,7 @@ TYPED_TEST(FleetTest, RedeclaringAKindWithAnotherSpecNamesKindAndField) {
 }
 
 TYPED_TEST(FleetTest, InvalidSpecIsInvalidArgumentAtDeclare) {
-  auto fleet = Fleet<TypeParam>::join(this->fleet_name(), NodeId(1));
+  auto fleet = Fleet<typename TestFixture::Storage>::join(this->fleet_name(), NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   expect_error(fleet->declare(kA, RingSpec{12, 32}), absl::StatusCode::kInvalidArgument,
                {"kind 10", "power of two"});
@@ -494,7 +235,7 @@ TYPED_TEST(FleetTest, InvalidSpecIsInvalidArgumentAtDeclare) {
 TYPED_TEST(FleetTest, UndeclaredKindIsAnErrorAndCreatesNothing) {
   constexpr std::uint8_t kUndeclared = 77;
   const std::string name = this->fleet_name();
-  auto fleet = join_declared<TypeParam>(name, NodeId(1));
+  auto fleet = join_declared<typename TestFixture::Storage>(name, NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   const std::initializer_list<std::string_view> fragments{"kind 77", "never declared",
                                                           "declare(77"};
@@ -514,8 +255,8 @@ TYPED_TEST(FleetTest, UndeclaredKindIsAnErrorAndCreatesNothing) {
 
 TYPED_TEST(FleetTest, NodeIdIsMintedIntoIds) {
   const std::string name = this->fleet_name();
-  auto beef = join_declared<TypeParam>(name, NodeId(0xBEEF));
-  auto top = join_declared<TypeParam>(name, NodeId(0xFFFF));
+  auto beef = join_declared<typename TestFixture::Storage>(name, NodeId(0xBEEF));
+  auto top = join_declared<typename TestFixture::Storage>(name, NodeId(0xFFFF));
   ASSERT_TRUE(beef.ok() && top.ok());
   const absl::StatusOr<NetId64> first = beef->publish(kA, 0, 0, {});
   const absl::StatusOr<NetId64> second = top->publish(kA, 0, 0, {});
@@ -529,7 +270,7 @@ TYPED_TEST(FleetTest, NodeIdIsMintedIntoIds) {
 }
 
 TYPED_TEST(FleetTest, KindsAreIndependent) {
-  auto fleet = join_declared<TypeParam>(this->fleet_name(), NodeId(1));
+  auto fleet = join_declared<typename TestFixture::Storage>(this->fleet_name(), NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   const auto a = publish_frames(*fleet, kA, 3);
   const auto b = publish_frames(*fleet, kB, 5);
@@ -549,7 +290,7 @@ TYPED_TEST(FleetTest, KindsAreIndependent) {
 // allocate nothing.
 TYPED_TEST(FleetTest, HotPathAllocatesNothingAfterFirstUse) {
   if (!kCountsAllocations) GTEST_SKIP() << "a sanitizer owns operator new in this build";
-  auto fleet = join_declared<TypeParam>(this->fleet_name(), NodeId(1));
+  auto fleet = join_declared<typename TestFixture::Storage>(this->fleet_name(), NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   const std::vector<std::byte> payload = payload_of(kA, 0);
   ASSERT_TRUE(fleet->publish(kA, 0, 0, payload).ok());
@@ -576,7 +317,7 @@ TYPED_TEST(FleetTest, HotPathAllocatesNothingAfterFirstUse) {
 
 TYPED_TEST(FleetTest, LeaveUnlinksNothingAndRemoveDoes) {
   const std::string name = this->fleet_name();
-  auto fleet = join_declared<TypeParam>(name, NodeId(1));
+  auto fleet = join_declared<typename TestFixture::Storage>(name, NodeId(1));
   ASSERT_TRUE(fleet.ok()) << fleet.status();
   const absl::StatusOr<NetId64> id = fleet->publish(kA, 0, 0, payload_of(kA, 0));
   ASSERT_TRUE(id.ok());
@@ -590,14 +331,15 @@ TYPED_TEST(FleetTest, LeaveUnlinksNothingAndRemoveDoes) {
   EXPECT_TRUE((*ring)->read(*id).has_value()) << "a ring handed out outlives leave()";
   EXPECT_EQ(segments_of(user, name).size(), 1u);
 
-  auto again = join_declared<TypeParam>(name, NodeId(2));
+  auto again = join_declared<typename TestFixture::Storage>(name, NodeId(2));
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->read(*id).has_value()) << "the segment outlived the node that left";
   EXPECT_TRUE(again->unlink_kind(kA).ok());
   EXPECT_TRUE(segments_of(user, name).empty());
   EXPECT_TRUE(absl::IsNotFound(again->unlink_kind(kA)));
   const std::array<std::uint8_t, 2> kinds{kA, kB};
-  EXPECT_TRUE(Fleet<TypeParam>::remove(name, kinds).ok()) << "absent kinds are skipped";
+  EXPECT_TRUE(Fleet<typename TestFixture::Storage>::remove(name, kinds).ok())
+      << "absent kinds are skipped";
 }
 
 TEST_F(FleetNamesTest, BadFleetOrUserNameIsInvalidArgument) {
@@ -636,4 +378,4 @@ TEST_F(FleetNamesTest, OverflowModeAndVariantClashesNameTheField) {
 }
 
 }  // namespace
-}  // namespace ringlab::shm
+}  // namespace ringlab::shm::fleet_test

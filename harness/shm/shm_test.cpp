@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +17,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/children.hpp"
+#include "common/variants.hpp"
+#include "shm_test_util.hpp"
 #include "gtest/gtest.h"
 #include "ringlab/shm/segment.hpp"
 #include "storage_specs.hpp"
@@ -91,20 +93,16 @@ bool has_temp_of(const std::string& path, pid_t pid) {
   return found;
 }
 
-// A pid that no process has: a child's, after it is reaped.
-pid_t dead_pid() {
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return child;
-}
-
 // Waits for a child and returns its exit code (-1 if it did not exit normally).
 int exit_code_of(pid_t child) {
-  int status = 0;
-  if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
+  return harness::reap(child, harness::ChildClock::time_point::max(), [] {}).code();
+}
+
+// A pid that no process has: a child's, after it is reaped.
+pid_t dead_pid() {
+  const pid_t child = harness::spawn_child([] {}, /*alarm_seconds=*/10);
+  exit_code_of(child);
+  return child;
 }
 
 void fill(std::byte* p, std::size_t n, std::uint8_t salt) {
@@ -120,17 +118,8 @@ class SegmentTest : public ::testing::Test {
 
   // A name of this test and process: "t<pid>-<test>[-suffix]", up to 64 chars.
   SegmentName name_for(std::string_view suffix) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string fleet = absl::StrCat("t", ::getpid(), "-", info->name());
-    for (char& c : fleet) {
-      if (!detail::is_name_char(c)) c = '_';
-    }
-    fleet = fleet.substr(0, kMaxNamePart - 1 - suffix.size());
-    if (!suffix.empty()) fleet = absl::StrCat(fleet, "-", std::string(suffix));
-    SegmentName name{fleet, kKind, ""};
-    (void)Segment::unlink(name);  // a leftover of an earlier, crashed run
-    used_.push_back(name);
-    return name;
+    used_.push_back(test_util::segment_name_for_test(absl::StrCat("t", ::getpid()), suffix, kKind));
+    return used_.back();
   }
 
   static std::string path_of(const SegmentName& name) {
@@ -180,9 +169,10 @@ TEST(SegmentSpec, EveryStorageLayoutValidates) {
     for (std::size_t payload : {0, 1, 48, 4096}) {
       const RingSpec ring{capacity, payload};
       SCOPED_TRACE(to_string(ring));
-      EXPECT_TRUE(validate(specs::seqlock_spec(1, ring)).ok());
-      EXPECT_TRUE(validate(specs::rwlock_spec(1, ring)).ok());
-      EXPECT_TRUE(validate(specs::disruptor_spec(1, ring, OverflowMode::kGated)).ok());
+      harness::ShareableVariants::for_each([&]<class V>() {
+        using Storage = typename V::shared_ring::storage_type;
+        EXPECT_TRUE(validate(*segment_spec<Storage>(1, ring, V::shared_options())).ok()) << V::name;
+      });
     }
   }
 }

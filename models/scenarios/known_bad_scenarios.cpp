@@ -1,4 +1,4 @@
-// The known-bad designs (variants/ringlab/known_bad/), each run through the
+// The known-bad designs (models/known_bad/), each run through the
 // scenario that must catch it. Every case here must be caught, under at least
 // one scheduler, with a counterexample that names variant source lines.
 //
@@ -17,8 +17,8 @@
 //
 // Results hold for these bounded scenarios under Relacy's memory model only.
 
-#include "ringlab/known_bad/seed_poll.hpp"
-#include "ringlab/known_bad/seed_seqlock.hpp"
+#include "known_bad/seed_poll.hpp"
+#include "known_bad/seed_seqlock.hpp"
 #include "ringlab/storage/seqlock.hpp"
 #include "scenarios/common.hpp"
 // After the scenarios.
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   const int failures = run_cases(cases, o, "known_bad/|versioned_slot.hpp|seqlock.hpp", &log);
   if (!o.audit.empty()) {
     std::ofstream md(o.audit);
-    md << "## Known-bad designs (variants/ringlab/known_bad/): must be caught\n\n";
+    md << "## Known-bad designs (models/known_bad/): must be caught\n\n";
     write_scenario_table(md, log);
     for (const LoggedOutcome& l : log) {
       if (!l.outcome.failed) continue;

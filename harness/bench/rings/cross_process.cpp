@@ -33,6 +33,7 @@
 #include "rings/stamped.hpp"
 #include "support/config.hpp"
 #include "support/counters.hpp"
+#include "common/shared_block.hpp"
 #include "support/peer_process.hpp"
 #include "support/stamp_clock.hpp"
 #include "support/threads.hpp"
@@ -108,16 +109,16 @@ class SharedRing {
 class Peer {
  public:
   static absl::StatusOr<std::unique_ptr<Peer>> launch(const PeerTask& task) {
-    absl::StatusOr<SharedMapping> mapping = SharedMapping::create(sizeof(PeerControl));
-    if (!mapping.ok()) return mapping.status();
-    PeerControl* control = new (mapping->data()) PeerControl{};
-    control->task = task;
+    absl::StatusOr<harness::SharedBlock<PeerControl>> control =
+        harness::SharedBlock<PeerControl>::create();
+    if (!control.ok()) return control.status();
+    (*control)->task = task;
     absl::StatusOr<PeerProcess> process = PeerProcess::spawn(
-        {std::string(kPeerFlag), absl::StrCat("--control-fd=", mapping->fd()),
+        {std::string(kPeerFlag), absl::StrCat("--control-fd=", control->fd()),
          absl::StrCat("--parent=", ::getpid())},
-        mapping->fd());
+        control->fd());
     if (!process.ok()) return process.status();
-    return std::unique_ptr<Peer>(new Peer(*std::move(mapping), control, *std::move(process)));
+    return std::unique_ptr<Peer>(new Peer(*std::move(control), *std::move(process)));
   }
 
   const PeerControl& control() const { return *control_; }
@@ -139,8 +140,8 @@ class Peer {
   std::optional<std::string> gone() { return process_.exited(); }
 
  private:
-  Peer(SharedMapping mapping, PeerControl* control, PeerProcess process)
-      : mapping_(std::move(mapping)), control_(control), process_(std::move(process)) {}
+  Peer(harness::SharedBlock<PeerControl> control, PeerProcess process)
+      : control_(std::move(control)), process_(std::move(process)) {}
 
   absl::Status await(PeerState wanted, const std::string& what) {
     const auto deadline = WallClock::now() + kPeerTimeout;
@@ -163,8 +164,7 @@ class Peer {
     }
   }
 
-  SharedMapping mapping_;
-  PeerControl* control_;
+  harness::SharedBlock<PeerControl> control_;
   // Last, so that it goes first: the peer is killed before its mapping goes.
   PeerProcess process_;
 };
@@ -215,6 +215,13 @@ std::optional<ReaderLatency> finish(benchmark::State& state, Peer& peer) {
   }
   return *result;
 }
+
+template <class V>
+struct IsTargeted : std::bool_constant<V::role == harness::Role::kTargeted> {};
+using TargetedShared = harness::filter_t<IsTargeted, harness::ShareableVariants>;
+template <class V>
+constexpr bool kInQuickSet =
+    IsTargeted<V>::value && harness::first_of_its_storage<V>(TargetedShared{});
 
 ReaderTotals totals_of(const ReaderLatency& reader) {
   ReaderTotals totals;
@@ -276,11 +283,13 @@ void register_cross_process(const SweepConfig& config) {
   const auto add = [&](const std::string& name, auto fn) {
     benchmark::RegisterBenchmark(name.c_str(), fn)->UseRealTime()->MinTime(config.min_time_s);
   };
-  for_each_shared_variant([&]<class RingT>(std::string_view variant,
-                                           typename RingT::StorageOptions options) {
+  for_each_shared_variant([&]<class V>() {
+    using RingT = typename V::shared_ring;
+    const std::string_view variant = V::name;
+    const auto options = V::shared_options();
     // Each run spawns a peer per call, about a second a repetition: the quick
-    // set keeps to the variants the targets are about.
-    if (config.is_quick_set() && variant == "rwlock") return;
+    // set keeps to one targeted variant per storage, the first of each.
+    if (config.is_quick_set() && !kInQuickSet<V>) return;
     for (std::size_t cap : config.capacities) {
       for (std::size_t payload : config.payloads) {
         // The quick set's in-process twins run at 64 bytes only.

@@ -1,7 +1,7 @@
 // The cross-process scenarios' two sides: the benchmark process writes into a
 // ring in POSIX shared memory (shm::create_ring), a peer process (this binary,
 // run with --xproc-peer) attaches to it and reads. Besides the ring, the two
-// share a PeerControl (support/peer_process.hpp's SharedMapping): the task,
+// share a PeerControl (common/shared_block.hpp's SharedBlock): the task,
 // the start and stop flags, the latency acknowledgement and the reader's
 // results, which the peer copies there once it has stopped.
 #pragma once
@@ -17,23 +17,19 @@
 #include <string_view>
 #include <type_traits>
 
+#include "common/variants.hpp"
 #include "ringlab/shm/shared_ring.hpp"
 #include "rings/stamped.hpp"
 #include "support/stamp_clock.hpp"
 
 namespace ringlab::bench {
 
-// The storages that can live in shared memory, by their names in the report.
-// BlockingWait sleeps on a process-local object, so disruptor-spin stands for
-// the disruptor; rwlock takes the process-shared pthread lock.
+// Calls f.template operator()<V>() for each variant of the registry that can
+// live in shared memory (common/variants.hpp); its ring there is
+// V::shared_ring (rwlock's takes the process-shared lock).
 template <class F>
 void for_each_shared_variant(F&& f) {
-  f.template operator()<shm::SharedRwlockRing>("rwlock",
-                                               shm::SharedRwlockRing::StorageOptions{});
-  f.template operator()<shm::SharedSeqlockRing>("seqlock",
-                                                shm::SharedSeqlockRing::StorageOptions{});
-  f.template operator()<shm::SharedDisruptorRing<BusySpinWait>>("disruptor-spin",
-                                                                DisruptorOptions{});
+  harness::ShareableVariants::for_each([&]<class V>() { f.template operator()<V>(); });
 }
 
 // Text into a fixed field of the control block, cut to fit, NUL-terminated.
@@ -50,7 +46,7 @@ enum class PeerScenario : std::uint32_t { kLatency = 1, kBroadcast = 2 };
 // (the spawn orders it before everything the peer does), read-only after.
 struct PeerTask {
   PeerScenario scenario = PeerScenario::kLatency;
-  std::array<char, 32> variant{};  // a name of for_each_shared_variant
+  std::array<char, 32> variant{};  // a variant of for_each_shared_variant, by name
   std::array<char, 72> fleet{};    // the ring's SegmentName::fleet; kind kBenchKind
   std::uint64_t payload = 0;
   std::uint64_t capacity = 0;
@@ -68,7 +64,7 @@ struct PeerTask {
 enum class PeerState : std::uint32_t { kStarting = 0, kReady = 1, kFailed = 2, kDone = 3 };
 enum class PeerCommand : std::uint32_t { kWait = 0, kGo = 1, kStop = 2 };
 
-// The orders of the control block. Like (C1)..(C6) of support/threads.hpp,
+// The orders of the control block. Like (C1)..(C6) of common/crew.hpp,
 // they order the harness's own set-up, start, shutdown and results, never what
 // is measured; the acknowledgements keep (A1)/(A2) of rings/stamped.hpp.
 //

@@ -25,6 +25,7 @@
 #include "rings/cross_process.hpp"
 #include "rings/ring_roles.hpp"
 #include "rings/stamped.hpp"
+#include "common/shared_block.hpp"
 #include "support/peer_process.hpp"
 #include "support/stamp_clock.hpp"
 #include "support/threads.hpp"
@@ -80,9 +81,10 @@ absl::Status serve(PeerControl& control) {
   }
   absl::Status status = absl::InvalidArgumentError(
       absl::StrCat("no shared-memory variant named '", std::string(task.variant_name()), "'"));
-  for_each_shared_variant([&]<class RingT>(std::string_view name,
-                                           typename RingT::StorageOptions options) {
-    if (name == task.variant_name()) status = read_for_benchmark<RingT>(control, options);
+  for_each_shared_variant([&]<class V>() {
+    if (V::name == task.variant_name()) {
+      status = read_for_benchmark<typename V::shared_ring>(control, V::shared_options());
+    }
   });
   return status;
 }
@@ -107,15 +109,15 @@ int cross_process_peer_main(int argc, char** argv) {
     return 2;
   }
   if (!die_with_parent(static_cast<pid_t>(*parent))) return 3;  // the benchmark is gone
-  absl::StatusOr<SharedMapping> mapping =
-      SharedMapping::adopt(static_cast<int>(*fd), sizeof(PeerControl));
-  if (!mapping.ok()) {
+  // Constructed by the benchmark before it started us.
+  absl::StatusOr<harness::SharedBlock<PeerControl>> block =
+      harness::SharedBlock<PeerControl>::adopt(static_cast<int>(*fd));
+  if (!block.ok()) {
     std::fprintf(stderr, "%s: %s\n", std::string(kPeerFlag).c_str(),
-                 std::string(mapping.status().message()).c_str());
+                 std::string(block.status().message()).c_str());
     return 4;
   }
-  // Constructed by the benchmark in the mapping before it started us.
-  PeerControl& control = *std::launder(static_cast<PeerControl*>(mapping->data()));
+  PeerControl& control = **block;
   const absl::Status status = serve_catching(control);
   if (status.ok()) return 0;
   copy_text(control.error, status.ToString());

@@ -9,7 +9,7 @@
 //             its CPU with a busy thread (stall:2), so the reader is preempted
 //             at arbitrary points, inside a read too.
 //   oversub   the latency loop with twice as many readers as CPUs, unpinned,
-//             per disruptor wait strategy.
+//             per wait strategy (for_each_wait_strategy).
 // latency's twin with the reader in another process is in cross_process.cpp.
 #include <benchmark/benchmark.h>
 
@@ -198,7 +198,7 @@ void stalled(benchmark::State& state, typename RingT::StorageOptions options, in
     writes.record(clock.elapsed_ns(t0, clock.now()));
   }
   const double seconds = seconds_since(began);
-  if constexpr (kHasBarrier<RingT>) ring->storage().barrier().alert();
+  if constexpr (WaitingRing<RingT>) ring->alert();
   crew.stop_and_join();
   unpin_current_thread();
   ReaderTotals totals;
@@ -214,13 +214,16 @@ void register_latency(const SweepConfig& config) {
     benchmark::RegisterBenchmark(name.c_str(), fn)->UseRealTime()->MinTime(config.min_time_s);
   };
   const std::size_t cpus = allowed_cpus().size();
-  for_each_variant([&]<class RingT>(std::string_view variant,
-                                    typename RingT::StorageOptions options) {
+  for_each_variant([&]<class V>() {
+    using RingT = typename V::ring;
+    const std::string_view variant = V::name;
+    const auto options = V::options();
     for (std::size_t cap : config.capacities) {
       for (std::size_t payload : config.payloads) {
         if (payload < kMinLatencyPayload) continue;  // no room for the stamp
         if (config.is_quick_set() && payload != 64) continue;
         for (std::size_t w : config.writers) {
+          if (!takes_writers<V>(w)) continue;
           for (std::size_t r : config.readers) {
             add(bench_name("ring", "latency", variant,
                            {{"w", w}, {"r", r}, {"payload", payload}, {"cap", cap}}),
@@ -243,8 +246,10 @@ void register_latency(const SweepConfig& config) {
     }
   });
   if (config.scaling_only) return;
-  for_each_wait_strategy([&]<class RingT>(std::string_view variant,
-                                          typename RingT::StorageOptions options) {
+  for_each_wait_strategy([&]<class V>() {
+    using RingT = typename V::ring;
+    const std::string_view variant = V::name;
+    const auto options = V::options();
     const std::size_t readers = 2 * cpus;
     const std::size_t cap = config.capacities.front();
     add(bench_name("ring", "oversub", variant, {{"r", readers}, {"payload", 64}, {"cap", cap}}),

@@ -5,6 +5,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -14,49 +15,58 @@
 #include <new>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
 
+#include "common/tally.hpp"
+#include "common/variants.hpp"
 #include "ringlab/ringlab.hpp"
 #include "support/counters.hpp"
+#include "support/subjects.hpp"
 #include "support/threads.hpp"
 
 namespace ringlab::bench {
 
-// Calls f.template operator()<RingT>(name, storage_options) for each variant.
-// rwlock and seqlock have no wait strategy: their readers poll.
+// Calls f.template operator()<V>() for each variant of the registry
+// (common/variants.hpp), after recording it as a subject of the run.
 template <class F>
 void for_each_variant(F&& f) {
-  f.template operator()<RwlockRing>("rwlock", RwlockStorage<StdSync>::Options{});
-  f.template operator()<SeqlockRing>("seqlock", SeqlockStorage<StdSync>::Options{});
-  f.template operator()<DisruptorRing<BusySpinWait>>("disruptor-spin", DisruptorOptions{});
-  f.template operator()<DisruptorRing<YieldingWait>>("disruptor-yield", DisruptorOptions{});
-  f.template operator()<DisruptorRing<BlockingWait>>("disruptor-blocking", DisruptorOptions{});
-  f.template operator()<DisruptorRing<BusySpinWait>>("disruptor-gated",
-                                                     DisruptorOptions{OverflowMode::kGated});
+  harness::Variants::for_each([&]<class V>() {
+    add_subject({.name = std::string(V::name),
+                 .family = "ring",
+                 .writers = std::string(harness::to_string(V::writers)),
+                 .readers = "broadcast",
+                 .lossless = V::lossless,
+                 .role = std::string(harness::to_string(V::role)),
+                 .detail = std::string(V::wait_strategy)});
+    f.template operator()<V>();
+  });
 }
 
-// The disruptor's wait strategies alone (the oversubscription scenario).
+// One variant per wait strategy (the first of the registry that waits that
+// way): the oversubscription scenario compares strategies, not variants.
 template <class F>
 void for_each_wait_strategy(F&& f) {
-  f.template operator()<DisruptorRing<BusySpinWait>>("disruptor-spin", DisruptorOptions{});
-  f.template operator()<DisruptorRing<YieldingWait>>("disruptor-yield", DisruptorOptions{});
-  f.template operator()<DisruptorRing<BlockingWait>>("disruptor-blocking", DisruptorOptions{});
+  std::vector<std::string_view> seen;
+  for_each_variant([&]<class V>() {
+    if (!V::waits || std::find(seen.begin(), seen.end(), V::wait_strategy) != seen.end()) return;
+    seen.push_back(V::wait_strategy);
+    f.template operator()<V>();
+  });
 }
 
-template <class RingT>
-constexpr bool kHasBarrier = requires(RingT& r) { r.storage().barrier(); };
-
-template <class RingT>
-bool is_gated(RingT& ring) {
-  if constexpr (kHasBarrier<RingT>) {
-    return ring.storage().sequencer().mode() == OverflowMode::kGated;
-  } else {
-    return false;
-  }
+// Whether a scenario with `writers` writers can run on variant V.
+template <class V>
+constexpr bool takes_writers(std::size_t writers) {
+  return writers == 1 || !V::single_writer;
 }
+
+// Rings whose readers may register with writers (GatedReader) and wait.
+template <class RingT>
+constexpr bool kGates = GatingRing<RingT> && WaitingRing<RingT>;
 
 inline constexpr std::uint8_t kBenchKind = 1;
 
@@ -102,8 +112,8 @@ inline constexpr std::memory_order kCheckWritersStop = std::memory_order_relaxed
 template <class RingT>
 bool write_frame(RingT& ring, NodeId node, std::span<const std::byte> payload,
                  const std::atomic<bool>* stop = nullptr) {
-  if constexpr (kHasBarrier<RingT>) {
-    if (stop != nullptr && is_gated(ring)) {
+  if constexpr (requires { ring.try_write(node, 0, 0, payload); }) {
+    if (stop != nullptr && ring.gated()) {
       while (!ring.try_write(node, 0, 0, payload).ok()) {
         if (stop->load(kCheckWritersStop)) return false;  // (R2)
         StdSync::spin_pause();
@@ -116,23 +126,13 @@ bool write_frame(RingT& ring, NodeId node, std::span<const std::byte> payload,
 
 // A reader's counts, on their own lines: read by the timing thread only after
 // the reader has joined.
-struct alignas(128) ReaderTally {
-  std::uint64_t received = 0;
-  std::uint64_t lost = 0;
-  std::uint64_t retries = 0;
-
-  void add(const PollStats& stats) {
-    received += stats.delivered;
-    lost += stats.loss.total();
-    retries += stats.stopped_at_pending ? 1 : 0;
-  }
-
+struct alignas(128) ReaderTally : harness::PollTally {
   // One more reader in a scenario's totals.
   void add_to(ReaderTotals& totals) const {
     ++totals.readers;
-    totals.received += received;
-    totals.lost += lost;
-    totals.retries += retries;
+    totals.received += delivered;
+    totals.lost += loss.total();
+    totals.retries += stopped_at_pending;
   }
 };
 
@@ -146,8 +146,8 @@ class alignas(128) CursorReader {
   // The buffer is padded so that two readers' buffers never share a line.
   explicit CursorReader(RingT& ring)
       : ring_(&ring), buffer_(ring.payload_capacity() + kBufferPadding) {
-    if constexpr (kHasBarrier<RingT>) {
-      if (is_gated(ring)) {
+    if constexpr (kGates<RingT>) {
+      if (ring.gated()) {
         auto reader = GatedReader<RingT>::attach(ring);
         if (!reader.ok()) throw std::runtime_error(std::string(reader.status().message()));
         gated_.emplace(*std::move(reader));
@@ -160,7 +160,7 @@ class alignas(128) CursorReader {
   // Polls to head; on_frame(const FrameBuffer&) per frame.
   template <class OnFrame>
   PollStats poll(OnFrame&& on_frame) {
-    if constexpr (kHasBarrier<RingT>) {
+    if constexpr (kGates<RingT>) {
       if (gated_) return gated_->poll(buffer_, on_frame);
     }
     return poll_into(*ring_, cursor_, buffer_, on_frame);
@@ -180,13 +180,15 @@ class alignas(128) CursorReader {
     tally.add(poll(on_frame));
   }
 
-  // Nothing new: the variant's own way to wait (the barrier's strategy), or a
-  // pause for the variants that have none.
+  // Nothing new: the variant's own way to wait (Ring::wait_for, its wait
+  // strategy), or a pause for the variants that have none.
   void idle() {
-    if constexpr (kHasBarrier<RingT>) {
-      const std::uint64_t next =
-          gated_ ? gated_->cursor().next_counter : cursor_.next_counter;
-      ring_->storage().barrier().wait_for(next, std::chrono::milliseconds(1));
+    if constexpr (WaitingRing<RingT>) {
+      std::uint64_t next = cursor_.next_counter;
+      if constexpr (kGates<RingT>) {
+        if (gated_) next = gated_->cursor().next_counter;
+      }
+      ring_->wait_for(next, std::chrono::milliseconds(1));
     } else {
       StdSync::spin_pause();
     }
@@ -197,14 +199,13 @@ class alignas(128) CursorReader {
   RingT* ring_;
   FrameBuffer buffer_;
   RingCursor cursor_;
-  // Only disruptor rings have a sequencer to register with.
-  std::optional<gated_reader_or_t<RingT, std::monostate>>
-      gated_;
+  // Only rings with reader gates have one to register.
+  std::optional<gated_reader_or_t<RingT, std::monostate>> gated_;
 };
 
 
 // The writer and reader threads of a scenario around the benchmark's own
-// thread. Readers start first and stop last, after the barrier's alert, so a
+// thread. Readers start first and stop last, after the ring's alert, so a
 // gated writer is never left waiting for a reader that has gone and no reader
 // sleeps through the end.
 template <class RingT>
@@ -230,7 +231,7 @@ class RingRoles {
   void stop() {
     writers_stopping_.store(true, kRaiseWritersStop);  // (R1)
     writers_.stop_and_join();
-    if constexpr (kHasBarrier<RingT>) ring_.storage().barrier().alert();
+    if constexpr (WaitingRing<RingT>) ring_.alert();
     readers_.stop_and_join();
   }
 

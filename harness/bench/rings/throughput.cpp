@@ -117,7 +117,7 @@ void read_only(benchmark::State& state, typename RingT::StorageOptions options,
       FrameBuffer buffer = ring->make_buffer();
       std::uint64_t step = index * 7919;
       while (!c.stopping()) walk(buffer, step++);
-      tallies[index].received = step - index * 7919;
+      tallies[index].delivered = step - index * 7919;
     }, r);
   }
   pin_current_thread(0, pin);
@@ -129,10 +129,9 @@ void read_only(benchmark::State& state, typename RingT::StorageOptions options,
   const double seconds = seconds_since(began);
   crew.stop_and_join();
   unpin_current_thread();
-  tallies[0].received = step;
+  tallies[0].delivered = step;
   ReaderTotals totals;
-  totals.readers = readers;
-  for (const auto& t : tallies) totals.received += t.received;
+  for (const auto& t : tallies) t.add_to(totals);
   const double per_reader = static_cast<double>(totals.received) / readers / seconds;
   state.counters["delivered_per_s"] = per_reader;
   state.counters["bytes_per_s"] = per_reader * static_cast<double>(payload);
@@ -147,8 +146,10 @@ void write_only(benchmark::State& state, typename RingT::StorageOptions options,
 }  // namespace
 
 void register_throughput(const SweepConfig& config) {
-  for_each_variant([&]<class RingT>(std::string_view variant,
-                                    typename RingT::StorageOptions options) {
+  for_each_variant([&]<class V>() {
+    using RingT = typename V::ring;
+    const std::string_view variant = V::name;
+    const auto options = V::options();
     const auto add = [&](std::string name, auto fn) {
       benchmark::RegisterBenchmark(name.c_str(), fn)
           ->UseRealTime()
@@ -157,6 +158,7 @@ void register_throughput(const SweepConfig& config) {
     for (std::size_t cap : config.capacities) {
       for (std::size_t payload : config.payloads) {
         for (std::size_t w : config.writers) {
+          if (!takes_writers<V>(w)) continue;
           for (std::size_t r : config.readers) {
             // The quick run keeps broadcast to the 64-byte transfer workload.
             if (config.is_quick_set() && payload != 64) continue;

@@ -1,5 +1,6 @@
-// A peer process for the cross-process scenarios, and the small shared
-// mapping that the benchmark and its peer talk through.
+// A peer process for the cross-process scenarios. The benchmark and its peer
+// talk through a SharedBlock (common/shared_block.hpp) whose descriptor the
+// peer inherits.
 //
 // The peer is this very binary started again (posix_spawn of /proc/self/exe,
 // which names the running image even if the file was rebuilt meanwhile), never
@@ -13,9 +14,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,54 +29,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "common/children.hpp"
 #include "ringlab/shm/posix.hpp"
 
 extern char** environ;
 
 namespace ringlab::bench {
-
-// Memory that two processes map. A memfd, handed to the peer as an inherited
-// descriptor: it has no name, so nothing is left behind whatever happens.
-class SharedMapping {
- public:
-  static absl::StatusOr<SharedMapping> create(std::size_t bytes) {
-    shm::detail::UniqueFd fd(::memfd_create("ringlab-bench-peer", MFD_CLOEXEC));
-    if (fd.get() < 0) return shm::detail::errno_status(errno, "memfd_create");
-    if (::ftruncate(fd.get(), static_cast<off_t>(bytes)) != 0) {
-      return shm::detail::errno_status(errno, "ftruncate of the peer's mapping");
-    }
-    return map(std::move(fd), bytes);
-  }
-
-  // The peer's side: maps the descriptor it inherited, once its size checks.
-  static absl::StatusOr<SharedMapping> adopt(int fd, std::size_t bytes) {
-    shm::detail::UniqueFd owned(fd);
-    struct stat st {};
-    if (::fstat(owned.get(), &st) != 0) return shm::detail::errno_status(errno, "fstat");
-    if (static_cast<std::size_t>(st.st_size) != bytes) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the shared mapping has ", st.st_size, " bytes, expected ", bytes));
-    }
-    return map(std::move(owned), bytes);
-  }
-
-  void* data() const { return mapping_.data(); }
-  int fd() const { return fd_.get(); }
-
- private:
-  SharedMapping(shm::detail::UniqueFd fd, shm::detail::Mapping mapping)
-      : fd_(std::move(fd)), mapping_(std::move(mapping)) {}
-
-  static absl::StatusOr<SharedMapping> map(shm::detail::UniqueFd fd, std::size_t bytes) {
-    absl::StatusOr<shm::detail::Mapping> mapping = shm::detail::Mapping::map(
-        fd.get(), bytes, PROT_READ | PROT_WRITE, "mmap of the peer's mapping");
-    if (!mapping.ok()) return mapping.status();
-    return SharedMapping(std::move(fd), *std::move(mapping));
-  }
-
-  shm::detail::UniqueFd fd_;
-  shm::detail::Mapping mapping_;
-};
 
 // This binary, run again with other arguments.
 class PeerProcess {
@@ -124,11 +81,7 @@ class PeerProcess {
   // A peer that is not reaped yet cannot have had its pid reused: killing it
   // here never hits another process.
   void kill_and_reap() {
-    if (pid_ < 0) return;
-    ::kill(pid_, SIGKILL);
-    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
+    if (pid_ >= 0) harness::kill_and_reap(std::exchange(pid_, -1));
   }
 
  private:

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <span>
 
+#include "ringlab/cursor.hpp"
 #include "ringlab/frame.hpp"
 #include "ringlab/net_id.hpp"
 
@@ -88,5 +89,41 @@ inline Checked verify(const FrameBuffer& f, std::uint8_t ring_kind) {
                  f.ver == frame_ver(counter) && f.kind == frame_kind(counter);
   return result;
 }
+
+// Judges the frames a cursor delivers, in order: each whole, the frame of the
+// counter it was delivered for, and later than the one before. Plain data, so
+// that it can sit in memory that processes share.
+struct CursorJudge {
+  std::uint64_t torn = 0, regressions = 0;
+  std::uint64_t last = 0;  // counter + 1 of the last whole frame
+
+  void operator()(const FrameBuffer& f, std::uint64_t polled, std::uint8_t ring_kind) {
+    const Checked checked = verify(f, ring_kind);
+    if (!checked.whole) {
+      ++torn;
+      return;
+    }
+    if (checked.counter != polled || checked.counter + 1 <= last) ++regressions;
+    last = checked.counter + 1;
+  }
+};
+
+// Judges what slots give when read again and again [MarkerMonotone]: each
+// frame whole, and no slot back to an older counter than it held before.
+// `held` is counter + 1 of the frame last seen in the slot.
+struct SlotJudge {
+  std::uint64_t slot_reads = 0, torn = 0, regressions = 0;
+
+  void operator()(const FrameBuffer& f, std::uint64_t& held, std::uint8_t ring_kind) {
+    ++slot_reads;
+    const Checked checked = verify(f, ring_kind);
+    if (!checked.whole) {
+      ++torn;
+      return;
+    }
+    if (checked.counter + 1 < held) ++regressions;
+    held = checked.counter + 1;
+  }
+};
 
 }  // namespace ringlab::stress

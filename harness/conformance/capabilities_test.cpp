@@ -1,5 +1,7 @@
-// What only the disruptor storage has: gated mode (back-pressure from
-// registered readers) and the wait strategies behind its SequenceBarrier.
+// What a ring offers beyond the seed's contract (ringlab/capabilities.hpp),
+// for every variant of the registry that offers it: reader gates and
+// back-pressure (Lossless, the lossless variants) and waiting for a counter
+// (Waiting, the variants whose ring has wait_for).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,9 +12,9 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
+#include "common/gtest_variants.hpp"
 #include "test_util.hpp"
 
 namespace ringlab::conformance {
@@ -21,31 +23,37 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr DisruptorOptions kGated{.mode = OverflowMode::kGated};
-constexpr std::size_t kMaxGates = Sequencer<StdSync, DisruptorOrders>::kMaxGates;
+template <class V>
+class Capability : public harness::VariantTest<V> {
+ protected:
+  using RingT = typename V::ring;
+  using Reader = GatedReader<RingT>;
 
-template <class RingT>
-std::unique_ptr<RingT> make_gated(std::size_t capacity) {
-  return make_ring<RingT>(1, RingSpec{capacity, 16}, {}, kGated);
-}
+  static std::unique_ptr<RingT> make(std::size_t capacity) {
+    return make_ring<RingT>(1, RingSpec{capacity, 16}, {}, V::options());
+  }
 
-// ---- Gated mode ---------------------------------------------------------------
+  // Polls everything there is; the payload texts go to `seen`.
+  static PollStats drain(Reader& reader, FrameBuffer& buffer, std::vector<std::string>& seen,
+                         std::uint64_t max_frames = ~std::uint64_t{0}) {
+    return reader.poll(
+        buffer, [&](const FrameBuffer& f) { seen.push_back(text(f.payload())); }, max_frames);
+  }
+};
 
-using GatedRing = DisruptorRing<BusySpinWait>;
-using Reader = GatedReader<GatedRing>;
+// ---- Gated mode: writers wait for registered readers ----------------------------
 
-// Polls everything there is; the payload texts go to `seen`.
-PollStats drain(Reader& reader, FrameBuffer& buffer, std::vector<std::string>& seen,
-                std::uint64_t max_frames = ~std::uint64_t{0}) {
-  return reader.poll(
-      buffer, [&](const FrameBuffer& f) { seen.push_back(text(f.payload())); }, max_frames);
-}
+template <class V>
+class Lossless : public Capability<V> {};
 
-TEST(DisruptorGated, WritersStopAtCapacityUntilTheReaderPolls) {
+TYPED_TEST_SUITE(Lossless, harness::gtest_types_t<harness::LosslessVariants>,
+                 harness::VariantNames);
+
+TYPED_TEST(Lossless, WritersStopAtCapacityUntilTheReaderPolls) {
   constexpr std::size_t kCapacity = 8;
-  auto ring = make_gated<GatedRing>(kCapacity);
+  auto ring = this->make(kCapacity);
   put(*ring, "before reader");
-  auto reader = Reader::attach(*ring);
+  auto reader = TestFixture::Reader::attach(*ring);
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ(reader->cursor().next_counter, 1u);
 
@@ -64,7 +72,7 @@ TEST(DisruptorGated, WritersStopAtCapacityUntilTheReaderPolls) {
 
   FrameBuffer buffer = ring->make_buffer();
   std::vector<std::string> seen;
-  const PollStats s = drain(*reader, buffer, seen);
+  const PollStats s = this->drain(*reader, buffer, seen);
   EXPECT_EQ(s.delivered, kCapacity);
   EXPECT_EQ(s.loss, Loss{});
   EXPECT_EQ(seen.front(), "0");
@@ -73,18 +81,18 @@ TEST(DisruptorGated, WritersStopAtCapacityUntilTheReaderPolls) {
   EXPECT_EQ(ring->head(), head + 1);
 }
 
-TEST(DisruptorGated, SlowestReaderHoldsWritersBack) {
-  auto ring = make_gated<GatedRing>(4);
-  auto fast = Reader::attach(*ring);
-  auto slow = Reader::attach(*ring);
+TYPED_TEST(Lossless, SlowestReaderHoldsWritersBack) {
+  auto ring = this->make(4);
+  auto fast = TestFixture::Reader::attach(*ring);
+  auto slow = TestFixture::Reader::attach(*ring);
   ASSERT_TRUE(fast.ok() && slow.ok());
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(ring->try_write(kNode, 0, 0, bytes("x")).ok());
   FrameBuffer buffer = ring->make_buffer();
   std::vector<std::string> seen;
-  EXPECT_EQ(drain(*fast, buffer, seen).delivered, 4u);
+  EXPECT_EQ(this->drain(*fast, buffer, seen).delivered, 4u);
   EXPECT_EQ(ring->try_write(kNode, 0, 0, bytes("x")).status().code(),
             absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(drain(*slow, buffer, seen, 1).delivered, 1u);
+  EXPECT_EQ(this->drain(*slow, buffer, seen, 1).delivered, 1u);
   EXPECT_TRUE(ring->try_write(kNode, 0, 0, bytes("x")).ok());
   EXPECT_FALSE(ring->try_write(kNode, 0, 0, bytes("x")).ok());
 }
@@ -92,10 +100,10 @@ TEST(DisruptorGated, SlowestReaderHoldsWritersBack) {
 // Random bursts of try_write and partial polls: the writer is refused exactly
 // when the ring is full for the reader, and the reader sees every frame once,
 // in order.
-TEST(DisruptorGated, ReaderLosesNothingSingleThreaded) {
+TYPED_TEST(Lossless, ReaderLosesNothingSingleThreaded) {
   constexpr std::uint64_t kCapacity = 4;
-  auto ring = make_gated<GatedRing>(kCapacity);
-  auto reader = Reader::attach(*ring);
+  auto ring = this->make(kCapacity);
+  auto reader = TestFixture::Reader::attach(*ring);
   ASSERT_TRUE(reader.ok());
   FrameBuffer buffer = ring->make_buffer();
   std::vector<std::string> seen;
@@ -109,12 +117,12 @@ TEST(DisruptorGated, ReaderLosesNothingSingleThreaded) {
       ASSERT_EQ(id.ok(), !full) << id.status();
       if (id.ok()) ++written;
     } else {
-      const PollStats s = drain(*reader, buffer, seen, 1 + rng() % kCapacity);
+      const PollStats s = this->drain(*reader, buffer, seen, 1 + rng() % kCapacity);
       ASSERT_EQ(s.loss, Loss{});
       ASSERT_FALSE(s.stopped_at_pending);
     }
   }
-  drain(*reader, buffer, seen);
+  this->drain(*reader, buffer, seen);
   ASSERT_EQ(seen.size(), written);
   for (std::uint64_t i = 0; i < written; ++i) ASSERT_EQ(seen[i], std::to_string(i));
 }
@@ -122,10 +130,10 @@ TEST(DisruptorGated, ReaderLosesNothingSingleThreaded) {
 // A writer blocked in write() waits for the reader's gate. If its claim shows
 // in head() (head counts claims), the reader's poll must still not read head as
 // a lap past its oldest unread frame and skip that frame as overwritten.
-TEST(DisruptorGated, PollWhileAWriterWaitsForTheGateLosesNothing) {
+TYPED_TEST(Lossless, PollWhileAWriterWaitsForTheGateLosesNothing) {
   constexpr std::size_t kCapacity = 4;
-  auto ring = make_gated<GatedRing>(kCapacity);
-  auto reader = Reader::attach(*ring);
+  auto ring = this->make(kCapacity);
+  auto reader = TestFixture::Reader::attach(*ring);
   ASSERT_TRUE(reader.ok());
   for (std::size_t i = 0; i < kCapacity; ++i) put(*ring, std::to_string(i));
   std::atomic<bool> writing{false};
@@ -141,20 +149,20 @@ TEST(DisruptorGated, PollWhileAWriterWaitsForTheGateLosesNothing) {
 
   FrameBuffer buffer = ring->make_buffer();
   std::vector<std::string> seen;
-  const PollStats s = drain(*reader, buffer, seen, kCapacity);
+  const PollStats s = this->drain(*reader, buffer, seen, kCapacity);
   EXPECT_EQ(s.loss, Loss{});
   EXPECT_EQ(seen, (std::vector<std::string>{"0", "1", "2", "3"}));
   writer.join();
-  drain(*reader, buffer, seen);
+  this->drain(*reader, buffer, seen);
   EXPECT_EQ(seen.back(), "waited");
 }
 
 // write() waits for the reader instead of failing: a writer thread far ahead
 // of a reader still loses it nothing.
-TEST(DisruptorGated, BlockingWriterLosesTheReaderNothing) {
+TYPED_TEST(Lossless, BlockingWriterLosesTheReaderNothing) {
   constexpr int kFrames = 20000;
-  auto ring = make_gated<GatedRing>(8);
-  auto reader = Reader::attach(*ring);
+  auto ring = this->make(8);
+  auto reader = TestFixture::Reader::attach(*ring);
   ASSERT_TRUE(reader.ok());
   std::thread writer([&] {
     for (int i = 0; i < kFrames; ++i) {
@@ -165,7 +173,7 @@ TEST(DisruptorGated, BlockingWriterLosesTheReaderNothing) {
   std::vector<std::string> seen;
   Loss loss;
   while (reader->cursor().next_counter < static_cast<std::uint64_t>(kFrames)) {
-    const PollStats s = drain(*reader, buffer, seen);
+    const PollStats s = this->drain(*reader, buffer, seen);
     loss += s.loss;
     if (s.delivered == 0) reader->wait(1ms);
   }
@@ -178,8 +186,8 @@ TEST(DisruptorGated, BlockingWriterLosesTheReaderNothing) {
 // Readers that register while a writer runs must never stall it: claims made
 // between the gate's floor and the reader's start could take head a lap past
 // the floor, and a gate left there would hold the writer forever.
-TEST(DisruptorGated, ReaderRegisteredWhileWritingNeverStallsTheWriter) {
-  auto ring = make_gated<GatedRing>(1);
+TYPED_TEST(Lossless, ReaderRegisteredWhileWritingNeverStallsTheWriter) {
+  auto ring = this->make(1);
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> written{0};
   std::thread writer([&] {
@@ -189,7 +197,7 @@ TEST(DisruptorGated, ReaderRegisteredWhileWritingNeverStallsTheWriter) {
   });
   FrameBuffer buffer = ring->make_buffer();
   for (int attach = 0; attach < 500; ++attach) {
-    auto reader = GatedReader<GatedRing>::attach(*ring);
+    auto reader = TestFixture::Reader::attach(*ring);
     ASSERT_TRUE(reader.ok());
     // The writer keeps going: this reader receives a frame soon.
     const std::uint64_t before = written;
@@ -205,41 +213,49 @@ TEST(DisruptorGated, ReaderRegisteredWhileWritingNeverStallsTheWriter) {
   writer.join();
 }
 
-TEST(DisruptorGated, ReaderOnOverwriteRingIsFailedPrecondition) {
-  auto ring = make_ring<GatedRing>(1, RingSpec{8, 16});
-  const auto reader = Reader::attach(*ring);
+// The same ring type with default options, where that overwrites.
+TYPED_TEST(Lossless, ReaderOnOverwriteRingIsFailedPrecondition) {
+  auto ring = make_ring<typename TestFixture::RingT>(1, RingSpec{8, 16});
+  if (ring->gated()) GTEST_SKIP() << "this ring type is gated with default options too";
+  const auto reader = TestFixture::Reader::attach(*ring);
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST(DisruptorGated, GatesAreLimitedAndReleasedReadersFreeTheirGate) {
-  auto ring = make_gated<GatedRing>(8);
-  std::vector<Reader> readers;
-  readers.reserve(kMaxGates);
-  for (std::size_t i = 0; i < kMaxGates; ++i) {
-    auto reader = Reader::attach(*ring);
-    ASSERT_TRUE(reader.ok()) << i << ": " << reader.status();
+// However many gates a storage has: the first refusal is ResourceExhausted.
+TYPED_TEST(Lossless, GatesAreLimitedAndReleasedReadersFreeTheirGate) {
+  constexpr std::size_t kEnough = 4096;
+  auto ring = this->make(8);
+  std::vector<typename TestFixture::Reader> readers;
+  absl::Status refused;
+  while (readers.size() < kEnough) {
+    auto reader = TestFixture::Reader::attach(*ring);
+    if (!reader.ok()) {
+      refused = reader.status();
+      break;
+    }
     readers.push_back(std::move(*reader));
   }
-  const auto one_too_many = Reader::attach(*ring);
-  ASSERT_FALSE(one_too_many.ok());
-  EXPECT_EQ(one_too_many.status().code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_FALSE(readers.empty());
+  ASSERT_LT(readers.size(), kEnough) << "no limit to the gates";
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_FALSE(TestFixture::Reader::attach(*ring).ok());
   readers.pop_back();
-  EXPECT_TRUE(Reader::attach(*ring).ok());
+  EXPECT_TRUE(TestFixture::Reader::attach(*ring).ok());
 }
 
-TEST(DisruptorGated, ReleasedGateNoLongerHoldsWritersBack) {
+TYPED_TEST(Lossless, ReleasedGateNoLongerHoldsWritersBack) {
   constexpr std::size_t kCapacity = 4;
-  auto ring = make_gated<GatedRing>(kCapacity);
+  auto ring = this->make(kCapacity);
   {
-    auto reader = Reader::attach(*ring);
+    auto reader = TestFixture::Reader::attach(*ring);
     ASSERT_TRUE(reader.ok());
     for (std::size_t i = 0; i < kCapacity; ++i) {
       ASSERT_TRUE(ring->try_write(kNode, 0, 0, bytes("x")).ok());
     }
     ASSERT_FALSE(ring->try_write(kNode, 0, 0, bytes("x")).ok());
     // A moved-from reader holds no gate; the moved-to one still does.
-    Reader moved = std::move(*reader);
+    typename TestFixture::Reader moved = std::move(*reader);
     ASSERT_FALSE(ring->try_write(kNode, 0, 0, bytes("x")).ok());
   }
   for (std::size_t i = 0; i < 3 * kCapacity; ++i) {
@@ -248,78 +264,58 @@ TEST(DisruptorGated, ReleasedGateNoLongerHoldsWritersBack) {
   EXPECT_EQ(ring->head(), 4 * kCapacity);
 }
 
-// ---- Wait strategies ----------------------------------------------------------
+// ---- Waiting for a counter ------------------------------------------------------
 
-template <class RingT>
-class DisruptorWait : public ::testing::Test {
+template <class V>
+class Waiting : public Capability<V> {
  protected:
   static constexpr auto kTimeout = 30ms;
   // Long enough that only a lost wake-up reaches it (ctest's timeout fires first).
   static constexpr auto kForever = std::chrono::minutes(10);
 };
 
-using WaitRings =
-    ::testing::Types<DisruptorRing<BusySpinWait>, DisruptorRing<YieldingWait>, DisruptorRing<BlockingWait>>;
+TYPED_TEST_SUITE(Waiting, harness::gtest_types_t<harness::WaitingVariants>, harness::VariantNames);
 
-struct WaitName {
-  template <class T>
-  static std::string GetName(int) {
-    if constexpr (std::is_same_v<T, DisruptorRing<BusySpinWait>>) return "Spin";
-    if constexpr (std::is_same_v<T, DisruptorRing<YieldingWait>>) return "Yield";
-    if constexpr (std::is_same_v<T, DisruptorRing<BlockingWait>>) return "Blocking";
-  }
-};
-
-TYPED_TEST_SUITE(DisruptorWait, WaitRings, WaitName);
-
-TYPED_TEST(DisruptorWait, TimesOutOnAnUnpublishedCounter) {
-  auto ring = make_gated<TypeParam>(8);
-  auto reader = GatedReader<TypeParam>::attach(*ring);
-  ASSERT_TRUE(reader.ok());
+TYPED_TEST(Waiting, TimesOutOnAnUnpublishedCounter) {
+  auto ring = this->make(8);
   for (const bool claimed : {false, true}) {
     SCOPED_TRACE(claimed ? "claimed, never published" : "never claimed");
+    std::uint64_t counter = ring->head();
     if (claimed) {
-      ASSERT_TRUE(ring->claim(kNode, 0).ok());
+      const auto ticket = ring->claim(kNode, 0);
+      ASSERT_TRUE(ticket.ok());
+      counter = ticket->counter;
     }
     const auto start = Clock::now();
-    EXPECT_EQ(reader->wait(this->kTimeout), WaitResult::kTimeout);
+    EXPECT_EQ(ring->wait_for(counter, this->kTimeout), WaitResult::kTimeout);
     EXPECT_GE(Clock::now() - start, this->kTimeout);
   }
-  // The barrier of an overwrite-mode ring, directly.
-  auto overwrite = make_ring<TypeParam>(1, RingSpec{8, 16});
-  const auto start = Clock::now();
-  EXPECT_EQ(overwrite->storage().barrier().wait_for(overwrite->head(), this->kTimeout),
-            WaitResult::kTimeout);
-  EXPECT_GE(Clock::now() - start, this->kTimeout);
 }
 
-TYPED_TEST(DisruptorWait, WakesWhenAWriterPublishes) {
-  auto ring = make_gated<TypeParam>(8);
-  auto reader = GatedReader<TypeParam>::attach(*ring);
-  ASSERT_TRUE(reader.ok());
+TYPED_TEST(Waiting, WakesWhenAWriterPublishes) {
+  auto ring = this->make(8);
+  const std::uint64_t next = ring->head();
   std::thread writer([&] {
     std::this_thread::sleep_for(20ms);
     EXPECT_TRUE(ring->write(kNode, 0, 0, bytes("wake")).ok());
   });
-  const WaitResult result = reader->wait(this->kForever);
+  const WaitResult result = ring->wait_for(next, this->kForever);
   writer.join();
   EXPECT_EQ(result, WaitResult::kPublished);
-  FrameBuffer buffer = ring->make_buffer();
-  std::vector<std::string> seen;
-  reader->poll(buffer, [&](const FrameBuffer& f) { seen.push_back(text(f.payload())); });
-  EXPECT_EQ(seen, std::vector<std::string>{"wake"});
+  RingCursor cursor = RingCursor::from_counter(next);
+  EXPECT_EQ(texts(poll(*ring, cursor).frames), std::vector<std::string>{"wake"});
 }
 
 // An abandoned claim releases its waiters too (the counter will never hold a frame).
-TYPED_TEST(DisruptorWait, WakesWhenAClaimIsAbandoned) {
-  auto ring = make_ring<TypeParam>(1, RingSpec{8, 16});
+TYPED_TEST(Waiting, WakesWhenAClaimIsAbandoned) {
+  auto ring = this->make(8);
   auto ticket = ring->claim(kNode, 0);
   ASSERT_TRUE(ticket.ok());
   std::thread writer([&] {
     std::this_thread::sleep_for(20ms);
     ring->abandon(*ticket);
   });
-  const WaitResult result = ring->storage().barrier().wait_for(ticket->counter, this->kForever);
+  const WaitResult result = ring->wait_for(ticket->counter, this->kForever);
   writer.join();
   EXPECT_EQ(result, WaitResult::kPublished);
   FrameBuffer buffer = ring->make_buffer();
@@ -328,22 +324,21 @@ TYPED_TEST(DisruptorWait, WakesWhenAClaimIsAbandoned) {
 
 // alert() releases a reader waiting on a counter no writer will publish, and
 // keeps later waits from blocking until clear_alert().
-TYPED_TEST(DisruptorWait, AlertReleasesWaitersUntilCleared) {
-  auto ring = make_ring<TypeParam>(1, RingSpec{8, 16});
-  auto& barrier = ring->storage().barrier();
+TYPED_TEST(Waiting, AlertReleasesWaitersUntilCleared) {
+  auto ring = this->make(8);
   std::thread alerter([&] {
     std::this_thread::sleep_for(20ms);
-    barrier.alert();
+    ring->alert();
   });
-  EXPECT_EQ(barrier.wait_for(ring->head(), this->kForever), WaitResult::kAlerted);
+  EXPECT_EQ(ring->wait_for(ring->head(), this->kForever), WaitResult::kAlerted);
   alerter.join();
-  EXPECT_EQ(barrier.wait_for(ring->head(), this->kForever), WaitResult::kAlerted);
-  barrier.clear_alert();
-  EXPECT_EQ(barrier.wait_for(ring->head(), this->kTimeout), WaitResult::kTimeout);
+  EXPECT_EQ(ring->wait_for(ring->head(), this->kForever), WaitResult::kAlerted);
+  ring->clear_alert();
+  EXPECT_EQ(ring->wait_for(ring->head(), this->kTimeout), WaitResult::kTimeout);
   // A published counter is reported as such even while alerted.
   ASSERT_TRUE(ring->write(kNode, 0, 0, bytes("x")).ok());
-  barrier.alert();
-  EXPECT_EQ(barrier.wait_for(ring->head() - 1, this->kTimeout), WaitResult::kPublished);
+  ring->alert();
+  EXPECT_EQ(ring->wait_for(ring->head() - 1, this->kTimeout), WaitResult::kPublished);
 }
 
 }  // namespace
