@@ -32,8 +32,9 @@ constexpr std::string_view to_string(Role r) {
   return r == Role::kBaseline ? "baseline" : "targeted";
 }
 
+// What the ring type does not say itself (whether it waits, how, and how many
+// may write it come from the type).
 struct Traits {
-  Writers writers = Writers::kMulti;
   bool lossless = false;  // writers wait for registered readers (gated)
   Role role = Role::kTargeted;
 };
@@ -82,8 +83,8 @@ struct Variant {
   using options_type = typename RingT::StorageOptions;
 
   static constexpr std::string_view name = kName.view();
-  static constexpr Writers writers = kTraits.writers;
-  static constexpr bool single_writer = kTraits.writers == Writers::kSingle;
+  static constexpr bool single_writer = RingT::kSingleWriter;
+  static constexpr Writers writers = single_writer ? Writers::kSingle : Writers::kMulti;
   static constexpr bool lossless = kTraits.lossless;
   static constexpr Role role = kTraits.role;
   static constexpr bool waits = WaitingRing<RingT>;
@@ -185,7 +186,12 @@ using Variants = VariantList<
     // Yielding, so that it can live in shared memory as it is, and a gated
     // writer waiting for a reader leaves it a core on a small machine.
     Variant<"disruptor-gated", DisruptorRing<YieldingWait>, Traits{.lossless = true},
-            shm::SharedDisruptorRing<YieldingWait>, DisruptorOptions{OverflowMode::kGated}>>;
+            shm::SharedDisruptorRing<YieldingWait>, DisruptorOptions{OverflowMode::kGated}>,
+    // One writer: no locked instruction on the write path (WriterMode::kSingle).
+    Variant<"seqlock-single", SeqlockSingleRing, Traits{}>,
+    Variant<"disruptor-single", DisruptorSingleRing<BusySpinWait>, Traits{}>,
+    Variant<"disruptor-gated-single", DisruptorSingleRing<BusySpinWait>, Traits{.lossless = true},
+            NotShareable, DisruptorOptions{OverflowMode::kGated}>>;
 
 using WaitingVariants = filter_t<IsWaiting, Variants>;
 using ShareableVariants = filter_t<IsShareable, Variants>;

@@ -214,27 +214,11 @@ class Run {
   bool failed_ = false;
 };
 
-// The ring variants: the benchmark's own list (rings/ring_roles.hpp; the one
-// call to change where that list moves), then the single-writer rings it does
-// not list yet, each unless the list already names it.
+// The ring variants: the registry's, through the benchmark's own list
+// (rings/ring_roles.hpp).
 template <class F>
 void for_each_ring(F&& f) {
-  std::vector<std::string_view> listed;
-  for_each_variant([&]<class RingT>(std::string_view name, const auto& options) {
-    listed.push_back(name);
-    f.template operator()<RingT>(name, options);
-  });
-  const auto unless_listed = [&]<class RingT>(std::string_view name, const auto& options) {
-    if (std::find(listed.begin(), listed.end(), name) == listed.end()) {
-      f.template operator()<RingT>(name, options);
-    }
-  };
-  unless_listed.template operator()<SeqlockSingleRing>(
-      "seqlock-single", SeqlockSingleRing::StorageOptions{});
-  unless_listed.template operator()<DisruptorSingleRing<BusySpinWait>>("disruptor-single",
-                                                                       DisruptorOptions{});
-  unless_listed.template operator()<DisruptorSingleRing<BusySpinWait>>(
-      "disruptor-single-gated", DisruptorOptions{OverflowMode::kGated});
+  for_each_variant([&]<class V>() { f.template operator()<typename V::ring>(V::name, V::options()); });
 }
 
 // The peers of peers/peers.cpp, in its order.
