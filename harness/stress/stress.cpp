@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -66,6 +67,12 @@ ABSL_FLAG(uint64_t, first_counter, (uint64_t{1} << 32) - 100000,
 ABSL_FLAG(bool, trickle, false,
           "each writer waits, after each frame, until every cursor reader has consumed it: "
           "readers sleep between frames, and a wake-up the writer's signal missed shows");
+ABSL_FLAG(uint64_t, batch, 0,
+          "writers claim N counters at once (Ring::claim_batch) and publish them in order, "
+          "1..capacity; 0: one claim per frame");
+ABSL_FLAG(bool, loan, false,
+          "writers fill each frame in place through a slot loan (Ring::loan): seqlock and "
+          "disruptor variants; not with --batch");
 ABSL_FLAG(std::string, json, "", "also write the result as JSON to this file");
 ABSL_FLAG(bool, processes, false,
           "run every writer, reader and watcher as a forked process over a ring in POSIX shared "
@@ -124,6 +131,8 @@ struct Config {
   std::uint64_t first_counter = 0;
   bool trickle = false;
   bool processes = false;
+  std::uint64_t batch = 0;  // --batch: counters per claim_batch, 0 for none
+  bool loan = false;        // --loan
 };
 
 struct alignas(64) ReaderTally {
@@ -214,6 +223,10 @@ class Roles {
     WriterTally& tally = board_.writers[w];
     board_.writers_running.fetch_add(1, kWriterRunning);  // (S10)
     for (std::uint64_t seq = 0; !board_.stop_writers.load(kCheckStop); ++seq) {  // (S2)
+      if (config_.batch > 0 || config_.loan) {
+        seq += write_claimed(node, writer, seq, payload) - 1;
+        continue;
+      }
       const std::size_t size = frame_size(writer, seq, payload.size());
       auto ticket = ring_.claim(node, size);
       if (!ticket.ok()) {
@@ -280,6 +293,58 @@ class Roles {
   }
 
  private:
+  // --batch and --loan: writes frames from the writer's sequence number `seq`
+  // on, a batch of them or one loan; how many.
+  std::uint64_t write_claimed(NodeId node, std::uint32_t writer, std::uint64_t seq,
+                              std::vector<std::byte>& payload) {
+    WriterTally& tally = board_.writers[writer];
+    auto after_frame = [&](std::uint64_t c) {
+      ++tally.written;
+      if (config_.trickle && !consumed_by_all_readers(c)) ++tally.lost_wakeups;
+    };
+    if (config_.loan) {
+      if constexpr (LoaningRing<RingT>) {
+        const std::span<std::byte> frame(payload.data(), frame_size(writer, seq, payload.size()));
+        auto loan = ring_.loan(node, frame.size());
+        if (!loan.ok()) fail("loan", loan.status());
+        fill_frame(frame, loan->counter(), writer);
+        // The frame's three header words one by one, the rest at once; a
+        // superseded loan (a lapping writer holds the slot) stores nothing.
+        const auto& words = loan->payload();
+        bool stored = true;
+        for (std::size_t i = 0; i < kFrameHeaderBytes / 8; ++i) {
+          std::uint64_t w;
+          std::memcpy(&w, frame.data() + 8 * i, 8);
+          stored = words.store_word(i, w) && stored;
+        }
+        stored = words.store(kFrameHeaderBytes, frame.subspan(kFrameHeaderBytes)) && stored;
+        if (stored == loan->superseded()) std::abort();
+        const std::uint64_t c = loan->counter();
+        if (!loan->publish(frame_kind(c), frame_ver(c)).ok()) std::abort();
+        after_frame(c);
+      } else {
+        std::abort();  // main() refuses --loan for rings that do not lend
+      }
+      return 1;
+    }
+    auto batch = ring_.claim_batch(node, config_.batch);
+    if (!batch.ok()) fail("claim_batch", batch.status());
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      const std::uint64_t c = batch->counter(i);
+      const std::span<std::byte> frame(payload.data(),
+                                       frame_size(writer, seq + i, payload.size()));
+      fill_frame(frame, c, writer);
+      if (!batch->publish(i, frame_kind(c), frame_ver(c), frame).ok()) std::abort();
+      after_frame(c);
+    }
+    return batch->size();
+  }
+
+  [[noreturn]] static void fail(const char* what, const absl::Status& status) {
+    std::fprintf(stderr, "%s failed: %s\n", what, std::string(status.message()).c_str());
+    std::abort();
+  }
+
   // Trickle mode: waits until every cursor reader has moved past counter c.
   // No other frame is in flight meanwhile, so no later signal can wake a
   // reader that missed ours. A reader whose wake-up was lost sleeps until its
@@ -685,12 +750,13 @@ std::string to_json(const Config& c, const Result& r) {
       "\"overwritten\": %d, \"unavailable\": %d, \"slot_reads\": %d, \"waits\": %d, "
       "\"torn\": %d, \"regressions\": %d, \"inexact_polls\": %d, \"lost_wakeups\": %d, "
       "\"loss_exact\": %s, \"reached_head\": %s, \"min_frames_reached\": %s, "
-      "\"processes\": %s, \"failed_roles\": %d, \"passed\": %s}\n",
+      "\"processes\": %s, \"batch\": %d, \"loan\": %s, \"failed_roles\": %d, \"passed\": %s}\n",
       c.variant, c.writers, c.readers, c.watchers, c.spec.capacity, c.spec.payload_capacity, c.first_counter,
       c.trickle ? "true" : "false", r.seconds, r.frames_checked, r.written, r.delivered, r.overwritten, r.unavailable,
       r.slot_reads, r.waits, r.torn, r.regressions, r.inexact_polls, r.lost_wakeups,
       r.loss_exact ? "true" : "false", r.all_reached_head ? "true" : "false",
-      r.min_reached ? "true" : "false", c.processes ? "true" : "false", r.failed_roles,
+      r.min_reached ? "true" : "false", c.processes ? "true" : "false", c.batch,
+      c.loan ? "true" : "false", r.failed_roles,
       r.passed() ? "true" : "false");
 }
 
@@ -727,7 +793,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Stress one ring variant with self-checking frames.\n"
       "  ringlab_stress --variant=seqlock --writers=2 --readers=2 --capacity=4 --min_frames=1e7\n"
-      "  ringlab_stress --variant=seqlock --processes --capacity=256 --min_frames=1e6");
+      "  ringlab_stress --variant=seqlock --processes --capacity=256 --min_frames=1e6\n"
+      "  ringlab_stress --variant=disruptor-gated --capacity=64 --batch=8 --min_frames=1e6\n"
+      "  ringlab_stress --variant=seqlock --capacity=1 --loan --min_frames=1e6");
   const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return usage_error(std::string("unexpected argument: ") + rest[1]);
 
@@ -742,6 +810,8 @@ int main(int argc, char** argv) {
   config.first_counter = absl::GetFlag(FLAGS_first_counter);
   config.trickle = absl::GetFlag(FLAGS_trickle);
   config.processes = absl::GetFlag(FLAGS_processes);
+  config.batch = absl::GetFlag(FLAGS_batch);
+  config.loan = absl::GetFlag(FLAGS_loan);
   if (!is_variant(config.variant)) {
     return usage_error("unknown --variant \"" + config.variant + "\"");
   }
@@ -774,11 +844,21 @@ int main(int argc, char** argv) {
   if (absl::Status s = config.spec.validate(); !s.ok()) {
     return usage_error(std::string(s.message()));
   }
+  if (config.batch > config.spec.capacity) {
+    return usage_error("--batch must be 0..capacity (a batch takes at most the whole ring)");
+  }
+  if (config.loan && config.batch != 0) return usage_error("--loan and --batch exclude each other");
+  if (config.loan && (config.variant == "rwlock" || config.variant.starts_with("known-bad"))) {
+    return usage_error("--loan needs a ring that lends slots: seqlock or disruptor-*");
+  }
   config.min_frames = static_cast<std::uint64_t>(min_frames);
 
-  std::printf("stress %s%s: %d writers x %d readers + %d slot watchers, capacity %zu, payload up to %zu B, "
+  const std::string writes = config.loan        ? " through loans"
+                             : config.batch != 0 ? absl::StrCat(" in batches of ", config.batch)
+                                                 : "";
+  std::printf("stress %s%s%s: %d writers x %d readers + %d slot watchers, capacity %zu, payload up to %zu B, "
               "counters from %llu, until %.3g frames checked (at most %.0f s)\n",
-              config.variant.c_str(), config.processes ? " across processes" : "",
+              config.variant.c_str(), config.processes ? " across processes" : "", writes.c_str(),
               config.writers, config.readers, config.watchers,
               config.spec.capacity,
               config.spec.payload_capacity, static_cast<unsigned long long>(config.first_counter),
