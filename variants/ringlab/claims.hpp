@@ -135,7 +135,9 @@ class WriteBatch {
 // then publish(). The slot is taken (marked in flight) from the loan on, so:
 //  - readers see the counter Pending until publish(), and the writer that
 //    reaches the slot a lap later waits for it: keep a loan briefly, and never
-//    write a lap ahead (capacity counters on) from the thread holding one;
+//    write a lap ahead (capacity counters on) from the thread holding one (on
+//    a many-writer ring that write would wait for ever; the single writer
+//    would put the loan's older frame over it);
 //  - bytes of the payload the caller does not store hold whatever the slot
 //    held before;
 //  - superseded(): on a ring of many writers, a lapping writer may already

@@ -287,7 +287,8 @@ class Ring {
   //
   // The visitor is called at most once, and not at all for a counter that is
   // Pending, Unavailable or abandoned. On rwlock it runs under the slot's
-  // shared lock (the slot's writer waits), and its answer stands.
+  // shared lock (the slot's writer waits: the visitor must not write to this
+  // ring), and its answer stands.
   template <class Visitor>
   ReadState visit(std::uint64_t counter, Visitor&& visitor, bool* overwritten = nullptr) const
     requires VisitingStorage<Storage>
