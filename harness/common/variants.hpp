@@ -88,6 +88,8 @@ struct Variant {
   static constexpr bool lossless = kTraits.lossless;
   static constexpr Role role = kTraits.role;
   static constexpr bool waits = WaitingRing<RingT>;
+  // Lends slots for zero-copy writes (Ring::loan).
+  static constexpr bool lends = LoaningRing<RingT>;
   static constexpr bool shareable = !std::is_same_v<SharedRingT, NotShareable>;
   static constexpr std::string_view wait_strategy =
       wait_strategy_of<typename RingT::storage_type>();
@@ -211,6 +213,7 @@ std::string describe() {
   field("lossless", V::lossless ? "1" : "0");
   field("waits", V::waits ? "1" : "0");
   field("shareable", V::shareable ? "1" : "0");
+  field("lends", V::lends ? "1" : "0");
   field("role", to_string(V::role));
   field("wait", V::wait_strategy);
   field("storage", V::storage);
@@ -228,6 +231,7 @@ std::string describe_json() {
   };
   return "{" + text("name", V::name) + ", " + text("writers", to_string(V::writers)) + ", " +
          flag("lossless", V::lossless) + ", " + flag("waits", V::waits) + ", " +
+         flag("lends", V::lends) + ", " +
          flag("shareable", V::shareable) + ", " + text("role", to_string(V::role)) + ", " +
          text("wait", V::wait_strategy) + ", " + text("storage", V::storage) + "}";
 }

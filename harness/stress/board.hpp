@@ -64,6 +64,8 @@ struct Config {
   std::uint64_t first_counter = 0;
   bool trickle = false;
   bool processes = false;
+  std::uint64_t batch = 0;  // --batch: counters per claim_batch, 0 for none
+  bool loan = false;        // --loan
 };
 
 struct alignas(64) ReaderTally {

@@ -87,6 +87,11 @@ ABSL_FLAG(uint64_t, first_counter, (uint64_t{1} << 32) - 100000,
 ABSL_FLAG(bool, trickle, false,
           "each writer waits, after each frame, until every cursor reader has consumed it: "
           "readers sleep between frames, and a wake-up the writer's signal missed shows");
+ABSL_FLAG(uint64_t, batch, 0,
+          "writers claim N counters at once (Ring::claim_batch) and publish them in order, "
+          "1..capacity; 0: one claim per frame");
+ABSL_FLAG(bool, loan, false,
+          "writers fill each frame in place through a slot loan (Ring::loan); not with --batch");
 ABSL_FLAG(std::string, json, "", "also write the result as JSON to this file");
 ABSL_FLAG(bool, processes, false,
           "run every writer, reader and watcher as a forked process over a ring in POSIX "
@@ -101,8 +106,10 @@ constexpr char kUsage[] =
     "Stress one ring variant with self-checking frames.\n"
     "  ringlab_stress --variant=seqlock --writers=2 --readers=2 --capacity=4 --min_frames=1e7\n"
     "  ringlab_stress --variant=seqlock --processes --capacity=256 --min_frames=1e6\n"
+    "  ringlab_stress --variant=disruptor-gated --capacity=64 --batch=8 --min_frames=1e6\n"
+    "  ringlab_stress --variant=seqlock --capacity=1 --loan --min_frames=1e6\n"
     "  ringlab_stress --list-variants[=json]   the variants, one a line (or a JSON array):\n"
-    "      name writers=single|multi lossless=0|1 waits=0|1 shareable=0|1\n"
+    "      name writers=single|multi lossless=0|1 waits=0|1 shareable=0|1 lends=0|1\n"
     "      role=targeted|baseline wait=<strategy> storage=<storage>";
 
 // What the registry says of a variant, or nothing if there is none of that name.
@@ -110,11 +117,12 @@ struct Facts {
   bool single_writer = false;
   bool shareable = false;
   bool known_bad = false;
+  bool lends = false;
 };
 std::optional<Facts> facts_of(std::string_view name) {
   std::optional<Facts> facts;
   harness::Variants::for_each([&]<class V>() {
-    if (V::name == name) facts = Facts{V::single_writer, V::shareable, false};
+    if (V::name == name) facts = Facts{V::single_writer, V::shareable, false, V::lends};
   });
   KnownBad::for_each([&]<class V>() {
     if (V::name == name) facts = Facts{false, false, true};
@@ -219,6 +227,8 @@ std::variant<Config, int> configure(int argc, char** argv) {
   config.first_counter = absl::GetFlag(FLAGS_first_counter);
   config.trickle = absl::GetFlag(FLAGS_trickle);
   config.processes = absl::GetFlag(FLAGS_processes);
+  config.batch = absl::GetFlag(FLAGS_batch);
+  config.loan = absl::GetFlag(FLAGS_loan);
   const std::optional<Facts> facts = facts_of(config.variant);
   if (!facts) return usage_error("unknown --variant \"" + config.variant + "\"");
   if (config.processes) {
@@ -256,6 +266,14 @@ std::variant<Config, int> configure(int argc, char** argv) {
   if (absl::Status s = config.spec.validate(); !s.ok()) {
     return usage_error(std::string(s.message()));
   }
+  if (config.batch > config.spec.capacity) {
+    return usage_error("--batch must be 0..capacity (a batch takes at most the whole ring)");
+  }
+  if (config.loan && config.batch != 0) return usage_error("--loan and --batch exclude each other");
+  if (config.loan && !facts->lends) {
+    return usage_error(absl::StrCat("--loan needs a ring that lends slots; --variant=",
+                                    config.variant, " does not"));
+  }
   config.min_frames = static_cast<std::uint64_t>(min_frames);
   return config;
 }
@@ -286,9 +304,12 @@ int main(int argc, char** argv) {
   if (const int* status = std::get_if<int>(&configured)) return *status;
   const Config& config = std::get<Config>(configured);
 
-  std::printf("stress %s%s: %d writers x %d readers + %d slot watchers, capacity %zu, payload "
+  const std::string writes = config.loan        ? " through loans"
+                             : config.batch != 0 ? absl::StrCat(" in batches of ", config.batch)
+                                                 : "";
+  std::printf("stress %s%s%s: %d writers x %d readers + %d slot watchers, capacity %zu, payload "
               "up to %zu B, counters from %llu, until %.3g frames checked (at most %.0f s)\n",
-              config.variant.c_str(), config.processes ? " across processes" : "",
+              config.variant.c_str(), config.processes ? " across processes" : "", writes.c_str(),
               config.writers, config.readers, config.watchers, config.spec.capacity,
               config.spec.payload_capacity,
               static_cast<unsigned long long>(config.first_counter),

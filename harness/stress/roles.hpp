@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <optional>
 #include <span>
@@ -39,12 +40,13 @@ class Roles {
     WriterTally& tally = board_.writers[w];
     board_.writers_running.fetch_add(1, kWriterRunning);  // (S10)
     for (std::uint64_t seq = 0; !board_.stop_writers.load(kCheckStop); ++seq) {  // (S2)
+      if (config_.batch > 0 || config_.loan) {
+        seq += write_claimed(node, writer, seq, payload) - 1;
+        continue;
+      }
       const std::size_t size = frame_size(writer, seq, payload.size());
       auto ticket = ring_.claim(node, size);
-      if (!ticket.ok()) {
-        std::fprintf(stderr, "claim failed: %s\n", std::string(ticket.status().message()).c_str());
-        std::abort();
-      }
+      if (!ticket.ok()) fail("claim", ticket.status());
       const std::uint64_t c = ticket->counter;
       const std::span<std::byte> frame(payload.data(), size);
       fill_frame(frame, c, writer);
@@ -97,6 +99,58 @@ class Roles {
   }
 
  private:
+  // --batch and --loan: writes frames from the writer's sequence number `seq`
+  // on, a batch of them or one loan; how many.
+  std::uint64_t write_claimed(NodeId node, std::uint32_t writer, std::uint64_t seq,
+                              std::vector<std::byte>& payload) {
+    WriterTally& tally = board_.writers[writer];
+    auto after_frame = [&](std::uint64_t c) {
+      ++tally.written;
+      if (config_.trickle && !consumed_by_all_readers(c)) ++tally.lost_wakeups;
+    };
+    if (config_.loan) {
+      if constexpr (LoaningRing<RingT>) {
+        const std::span<std::byte> frame(payload.data(), frame_size(writer, seq, payload.size()));
+        auto loan = ring_.loan(node, frame.size());
+        if (!loan.ok()) fail("loan", loan.status());
+        fill_frame(frame, loan->counter(), writer);
+        // The frame's three header words one by one, the rest at once; a
+        // superseded loan (a lapping writer holds the slot) stores nothing.
+        const auto& words = loan->payload();
+        bool stored = true;
+        for (std::size_t i = 0; i < kFrameHeaderBytes / 8; ++i) {
+          std::uint64_t w;
+          std::memcpy(&w, frame.data() + 8 * i, 8);
+          stored = words.store_word(i, w) && stored;
+        }
+        stored = words.store(kFrameHeaderBytes, frame.subspan(kFrameHeaderBytes)) && stored;
+        if (stored == loan->superseded()) std::abort();
+        const std::uint64_t c = loan->counter();
+        if (!loan->publish(frame_kind(c), frame_ver(c)).ok()) std::abort();
+        after_frame(c);
+      } else {
+        std::abort();  // main() refuses --loan for rings that do not lend
+      }
+      return 1;
+    }
+    auto batch = ring_.claim_batch(node, config_.batch);
+    if (!batch.ok()) fail("claim_batch", batch.status());
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      const std::uint64_t c = batch->counter(i);
+      const std::span<std::byte> frame(payload.data(),
+                                       frame_size(writer, seq + i, payload.size()));
+      fill_frame(frame, c, writer);
+      if (!batch->publish(i, frame_kind(c), frame_ver(c), frame).ok()) std::abort();
+      after_frame(c);
+    }
+    return batch->size();
+  }
+
+  [[noreturn]] static void fail(const char* what, const absl::Status& status) {
+    std::fprintf(stderr, "%s failed: %s\n", what, std::string(status.message()).c_str());
+    std::abort();
+  }
+
   // Trickle mode: waits until every cursor reader has moved past counter c.
   // No other frame is in flight meanwhile, so no later signal can wake a
   // reader that missed ours. A reader whose wake-up was lost sleeps until its

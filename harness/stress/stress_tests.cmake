@@ -21,6 +21,11 @@
 #            their readers fall further behind than threads do; 10^6 frames take
 #            4 to 16 s on a 2-core machine, idle to loaded (up to 20 s under
 #            ThreadSanitizer).
+#   batch    cursors with writers claiming 8 counters at a time (Ring::claim_batch),
+#            a tenth of the cursors budget.
+#   loan     lends=1: laps with every frame filled in place (Ring::loan), so that
+#            with two writers loans are superseded by lapping writers all the
+#            time; a tenth of the cursors budget.
 # laps and cursors check half of STRESS_FRAMES each; role=baseline variants
 # (the locked reference) a tenth of every budget but trickle's.
 if(NOT EXISTS "${STRESS}")
@@ -54,7 +59,12 @@ foreach(line IN LISTS lines)
   set(args_trickle --capacity=64 --writers=1 --readers=2 --watchers=0 --payload=48 --trickle)
   set(args_xproc --capacity=256 --writers=${writers} --readers=2 --watchers=0 --payload=48
       --processes)
-  set(shapes laps cursors)
+  set(args_batch ${args_cursors} --batch=8)
+  set(args_loan ${args_laps} --loan)
+  set(shapes laps cursors batch)
+  if(fields MATCHES " lends=1 ")
+    list(APPEND shapes loan)
+  endif()
   if(fields MATCHES " waits=1 " AND NOT fields MATCHES " wait=busy-spin ")
     list(APPEND shapes trickle)
   endif()
@@ -67,6 +77,8 @@ foreach(line IN LISTS lines)
       set(frames 20000)
     elseif(shape STREQUAL "xproc")
       math(EXPR frames "${half} / 5")
+    elseif(shape MATCHES "^(batch|loan)$")
+      math(EXPR frames "${half} / 10")
     endif()
     if(fields MATCHES " role=baseline " AND NOT shape STREQUAL "trickle")
       math(EXPR frames "${frames} / 10")

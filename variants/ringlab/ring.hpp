@@ -2,10 +2,11 @@
 // validates input, mints ids and maps slot answers onto the seed's operations;
 // the storage owns claiming, publishing and reading.
 //
-// Hot path: write, claim/publish, read_state_at, probe and the FrameBuffer
-// overloads of read, read_head and read_at never allocate (their error paths
-// may). Readers decide from a counter's own slot first and read the shared
-// head only when the slot cannot say (see read_state_at and cursor.hpp).
+// Hot path: write, claim/publish, the batches and loans of claims.hpp,
+// read_state_at, visit, probe and the FrameBuffer overloads of read,
+// read_head and read_at never allocate (their error paths may). Readers
+// decide from a counter's own slot first and read the shared head only when
+// the slot cannot say (see read_state_at and cursor.hpp).
 #pragma once
 
 #include <array>
@@ -26,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "ringlab/capabilities.hpp"
+#include "ringlab/claims.hpp"
 #include "ringlab/detail/region.hpp"
 #include "ringlab/detail/writer_lease.hpp"
 #include "ringlab/frame.hpp"
@@ -215,6 +217,86 @@ class Ring {
   }
   // Gives a claim up: readers see its counter Unavailable instead of Pending.
   void abandon(const WriteTicket& ticket) { storage_.abandon(ticket.counter); }
+
+  // --- Batched claims (claims.hpp) ---
+
+  // Claims n consecutive counters at once (one RMW on the head for many
+  // writers); a gated ring waits for room for all n, as write() waits for
+  // one. n must be 1..capacity(): InvalidArgument before anything is claimed.
+  absl::StatusOr<WriteBatch<Ring>> claim_batch(NodeId node, std::size_t n) {
+    return claim_batch_with(node, n, [&] { return std::optional(storage_.claim(n)); });
+  }
+  // Gated storages only: ResourceExhausted, claiming nothing, when the ring
+  // has no room for all n (see try_write).
+  absl::StatusOr<WriteBatch<Ring>> try_claim_batch(NodeId node, std::size_t n)
+    requires requires(Storage s) { s.try_claim(); }
+  {
+    return claim_batch_with(node, n, [&] { return storage_.try_claim(n); });
+  }
+
+  // Writes one frame per payload, all of this kind and ver, on consecutive
+  // counters claimed at once; the first one's id. Every size is checked
+  // before anything is claimed.
+  absl::StatusOr<NetId64> write_batch(NodeId node, std::uint8_t frame_kind, std::uint64_t ver,
+                                      std::span<const std::span<const std::byte>> payloads) {
+    if (absl::Status s = check_batch_size(payloads.size()); !s.ok()) return s;
+    for (const std::span<const std::byte> payload : payloads) {
+      if (absl::Status s = check_payload(payload.size()); !s.ok()) return s;
+    }
+    if (absl::Status s = check_writer(); !s.ok()) return s;
+    const std::uint64_t first = storage_.claim(payloads.size());
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+      const std::uint64_t counter = first + i;
+      storage_.publish(counter, FrameHeader{NetId64::make(kind_, node, counter), frame_kind, ver},
+                       payloads[i]);
+    }
+    return NetId64::make(kind_, node, first);
+  }
+
+  // --- Zero-copy claims and reads (claims.hpp) ---
+
+  // Claims a counter and takes its slot at once, for the caller to fill in
+  // place through SlotLoan::payload() and publish. Seqlock and disruptor
+  // storages only (their payload is atomic words). Read SlotLoan's comment
+  // on how long to hold one, and on superseded loans.
+  absl::StatusOr<SlotLoan<Ring>> loan(NodeId node, std::size_t payload_size)
+    requires LoaningStorage<Storage>
+  {
+    if (absl::Status s = check_payload(payload_size); !s.ok()) return s;
+    if (absl::Status s = check_writer(); !s.ok()) return s;
+    const std::uint64_t counter = storage_.claim();
+    return SlotLoan<Ring>(storage_, NetId64::make(kind_, node, counter), counter, payload_size,
+                          storage_.begin_loan(counter, payload_size));
+  }
+
+  // Calls visitor(const FrameViewOf<Ring>&) with counter's frame in place,
+  // without copying it: the view's id(), kind(), ver(), size(), word(i) and
+  // load(offset, out) read the slot (its sizes bounded by the payload
+  // capacity). Returns read_state_at's answer, without a buffer.
+  //
+  // THE VISITOR'S CONCLUSIONS COUNT ONLY IF visit RETURNS Ready. A seqlock or
+  // disruptor visitor runs while a lapping writer may be overwriting the
+  // slot; visit validates afterwards, and anything else means the visitor may
+  // have seen a mix of two frames. So the visitor only gathers; the caller
+  // acts once visit says Ready:
+  //
+  //   std::uint64_t price = 0;
+  //   if (ring.visit(c, [&](const auto& v) { price = v.word(2); }) == ReadState::kReady) {
+  //     book.update(price);  // never inside the visitor, never on another answer
+  //   }
+  //
+  // The visitor is called at most once, and not at all for a counter that is
+  // Pending, Unavailable or abandoned. On rwlock it runs under the slot's
+  // shared lock (the slot's writer waits: the visitor must not write to this
+  // ring), and its answer stands.
+  template <class Visitor>
+  ReadState visit(std::uint64_t counter, Visitor&& visitor, bool* overwritten = nullptr) const
+    requires VisitingStorage<Storage>
+  {
+    const SlotRead seen = counter < first_counter_ ? SlotRead::kBeforeFirst
+                                                   : storage_.visit_counter(counter, visitor);
+    return read_state_of(seen, [&] { return counter < head(); }, overwritten);
+  }
 
   // The frame with exactly this id. NotFound when it is overwritten or was never
   // written (no message: a miss allocates nothing; `out` then holds whatever
@@ -416,6 +498,25 @@ class Ring {
       }
     }
     return absl::OkStatus();
+  }
+
+  absl::Status check_batch_size(std::size_t n) const {
+    if (n == 0 || n > spec_.capacity) {
+      return absl::InvalidArgumentError(absl::StrCat("a batch of ", n,
+                                                     " counters: a batch takes 1 to the ring's "
+                                                     "capacity, ", spec_.capacity));
+    }
+    return absl::OkStatus();
+  }
+
+  template <class Claim>
+  absl::StatusOr<WriteBatch<Ring>> claim_batch_with(NodeId node, std::size_t n, Claim&& claim) {
+    if (absl::Status s = check_batch_size(n); !s.ok()) return s;
+    if (absl::Status s = check_writer(); !s.ok()) return s;
+    const std::optional<std::uint64_t> first = claim();
+    // Back-pressure, as in try_write: no message, no allocation.
+    if (!first) return absl::Status(absl::StatusCode::kResourceExhausted, "");
+    return WriteBatch<Ring>(*this, node, *first, n);
   }
 
   absl::Status check_payload(std::size_t size) const {

@@ -15,6 +15,10 @@
 //   reader: (P7) marker load  (P8) body loads  (P9) acquire fence  (P10) marker reload
 //   owners: (P11) register a writer process  (P12) look an owner up
 //           (detail/writer_table.hpp)
+// A loan (Ring::loan) is a write split where the caller fills the payload:
+// (P1)..(P4) or (P13) when it is taken, the holder's payload stores (P5)
+// through PayloadWords, then the header (P5) and the commit (P6) when it is
+// published. Ring::visit reads in place with (P7)..(P10) through SlotView.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +28,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <utility>
 
 #include "ringlab/detail/writer_table.hpp"
 #include "ringlab/frame.hpp"
@@ -60,6 +65,131 @@ constexpr std::size_t body_words(std::size_t payload_capacity) {
 }
 
 
+// A writer's view of the payload words of a slot it holds (a loan, or a
+// write's own copy). The words are relaxed atomics (P5), published by the
+// commit (P6): the view stores whole words and never hands out bytes, since a
+// plain byte store racing a reader's word load would be a data race.
+// Move-only, so that a loan can empty the one view it hands out when it
+// publishes (no store can land after the commit).
+template <class Sync, class Orders>
+class PayloadWords {
+ public:
+  using Word = typename Sync::template atomic<std::uint64_t>;
+
+  PayloadWords() = default;
+  PayloadWords(Word* words, std::size_t size) : words_(words), size_(size) {}
+  PayloadWords(PayloadWords&& other) noexcept
+      : words_(std::exchange(other.words_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  PayloadWords& operator=(PayloadWords&& other) noexcept {
+    words_ = std::exchange(other.words_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+  PayloadWords(const PayloadWords&) = delete;
+  PayloadWords& operator=(const PayloadWords&) = delete;
+
+  // Bytes, and words (the last one partial when size() is not a multiple of 8).
+  std::size_t size() const { return size_; }
+  std::size_t word_count() const { return (size_ + 7) / 8; }
+
+  // Stores `bytes` from byte `offset` on: whole words, then the trailing
+  // partial word zero-padded. False, and nothing stored, when offset is not a
+  // multiple of 8 or the bytes reach past size().
+  bool store(std::size_t offset, std::span<const std::byte> bytes) const {
+    if (offset % 8 != 0 || offset > size_ || bytes.size() > size_ - offset) return false;
+    // (P5) relaxed: published by the commit (P6), guarded by (P4)/(P9).
+    constexpr auto order = order_of<Orders>("P5");
+    Word* const words = words_ + offset / 8;
+    const std::size_t full = bytes.size() / 8;
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < full; ++i) {
+      if (i == full / 2) Sync::crash_point(CrashPoint::kMidPayload);
+      std::uint64_t w;
+      std::memcpy(&w, bytes.data() + 8 * i, 8);
+      words[i].store(w, order);  // (P5)
+    }
+    if (const std::size_t tail = bytes.size() % 8; tail != 0) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, bytes.data() + 8 * full, tail);
+      words[full].store(w, order);  // (P5)
+    }
+    return true;
+  }
+
+  // Stores payload word i (bytes 8i..8i+7); false when i >= word_count().
+  bool store_word(std::size_t i, std::uint64_t word) const {
+    if (i >= word_count()) return false;
+    words_[i].store(word, order_of<Orders>("P5"));  // (P5), as in store()
+    return true;
+  }
+
+ private:
+  Word* words_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// A reader's view of a committed frame in its slot (Ring::visit): the header
+// as loaded, and the payload words loaded on demand. Every load is relaxed
+// (P8) and means nothing until the reader's recheck (P9)/(P10) says the slot
+// did not change; size() is bounded by the payload capacity, so a torn or
+// hostile length never reaches past the slot.
+template <class Sync, class Orders>
+class SlotView {
+ public:
+  using Word = typename Sync::template atomic<std::uint64_t>;
+
+  SlotView(std::uint64_t id, std::uint64_t ver, std::uint64_t meta, std::size_t size,
+           const Word* words)
+      : id_(id), ver_(ver), meta_(meta), size_(size), words_(words) {}
+
+  NetId64 id() const { return NetId64::from_raw(id_); }
+  std::uint8_t kind() const { return static_cast<std::uint8_t>(meta_ & 0xFF); }
+  std::uint64_t ver() const { return ver_; }
+  std::size_t size() const { return size_; }
+  std::size_t word_count() const { return (size_ + 7) / 8; }
+
+  // Payload word i (bytes 8i..8i+7); 0 when i >= word_count().
+  std::uint64_t word(std::size_t i) const {
+    if (i >= word_count()) return 0;
+    return words_[i].load(order_of<Orders>("P8"));  // (P8) relaxed: validated by (P9)/(P10)
+  }
+
+  // Copies payload bytes from `offset` on into `out`, as many as both have;
+  // how many.
+  std::size_t load(std::size_t offset, std::span<std::byte> out) const {
+    if (offset >= size_) return 0;
+    const std::size_t n = std::min(out.size(), size_ - offset);
+    if (offset % 8 == 0) {
+      // Whole words with a constant-size copy (one move each), then the tail.
+      const Word* const words = words_ + offset / 8;
+      const std::size_t full = n / 8;
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < full; ++i) {
+        const std::uint64_t w = words[i].load(order_of<Orders>("P8"));  // (P8), as in word()
+        std::memcpy(out.data() + 8 * i, &w, 8);
+      }
+      if (const std::size_t tail = n % 8; tail != 0) {
+        const std::uint64_t w = words[full].load(order_of<Orders>("P8"));  // (P8), as in word()
+        std::memcpy(out.data() + 8 * full, &w, tail);
+      }
+      return n;
+    }
+    for (std::size_t done = 0; done < n;) {
+      const std::size_t at = offset + done;
+      const std::uint64_t w = words_[at / 8].load(order_of<Orders>("P8"));  // (P8), as in word()
+      const std::size_t take = std::min(8 - at % 8, n - done);
+      std::memcpy(out.data() + done, reinterpret_cast<const std::byte*>(&w) + at % 8, take);
+      done += take;
+    }
+    return n;
+  }
+
+ private:
+  std::uint64_t id_, ver_, meta_;
+  std::size_t size_;
+  const Word* words_;
+};
+
 // Who is writing: the owner number this process put in its in-flight markers,
 // and the table to look other owners up in (nullptr: an in-process ring).
 template <class Sync, class Orders>
@@ -73,6 +203,8 @@ class VersionedSlot {
  public:
   using Word = typename Sync::template atomic<std::uint64_t>;
   using Writer = WriterId<Sync, Orders>;
+  using Payload = PayloadWords<Sync, Orders>;
+  using View = SlotView<Sync, Orders>;
   static constexpr unsigned kSpinsBeforeYield = 64;
 
   // What a slot's marker says about counter c, from one load (P7): a reader
@@ -147,29 +279,32 @@ class VersionedSlot {
     Sync::crash_point(CrashPoint::kAfterMark);
   }
 
+  // Takes the slot for counter c as a writer of this mode: begin_write for
+  // one of many, begin_sole_write for the only one (which always takes it).
+  template <WriterMode kMode>
+  static bool begin(Word& marker, std::uint64_t c, const Writer& writer) {
+    if constexpr (kMode == WriterMode::kMulti) {
+      return begin_write(marker, c, writer);
+    } else {
+      begin_sole_write(marker, c);
+      return true;
+    }
+  }
+
   static void write_body(Word* body, const FrameHeader& header,
                          std::span<const std::byte> payload, bool abandoned = false) {
-    const std::uint64_t length = abandoned ? kAbandonedLength : payload.size();
-    // (P5) relaxed: published by the commit (P6), guarded by (P4)/(P9).
-    constexpr auto order = order_of<Orders>("P5");
-    body[0].store(header.id.raw(), order);
-    body[1].store(header.ver, order);
-    body[2].store(std::uint64_t{header.kind} | length << 8, order);
-    Word* words = body + kBodyHeaderWords;
-    const std::size_t full = payload.size() / 8;
-#pragma GCC unroll 8
-    for (std::size_t i = 0; i < full; ++i) {
-      if (i == full / 2) Sync::crash_point(CrashPoint::kMidPayload);
-      std::uint64_t w;
-      std::memcpy(&w, payload.data() + 8 * i, 8);
-      words[i].store(w, order);  // (P5)
-    }
-    if (const std::size_t tail = payload.size() % 8; tail != 0) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, payload.data() + 8 * full, tail);
-      words[full].store(w, order);  // (P5)
-    }
+    write_header(body, header, abandoned ? kAbandonedLength : payload.size());
+    (void)Payload(body + kBodyHeaderWords, payload.size()).store(0, payload);
     Sync::crash_point(CrashPoint::kBeforePublish);
+  }
+
+  // The end of a loan: the header words, then the commit. The payload words
+  // are the loan holder's, stored through Payload (PayloadWords).
+  static void finish_loan(Word& marker, Word* body, std::uint64_t c, const FrameHeader& header,
+                          std::size_t length, bool abandoned) {
+    write_header(body, header, abandoned ? kAbandonedLength : length);
+    Sync::crash_point(CrashPoint::kBeforePublish);
+    commit(marker, c);
   }
 
   static void commit(Word& marker, std::uint64_t c) {
@@ -198,47 +333,76 @@ class VersionedSlot {
     return copy_validated(marker, before, body, payload_capacity, out);
   }
 
+  // Calls visitor(const View&) over the frame of counter c in place if the
+  // slot holds it, then validates: kCopied only if the slot did not change
+  // meanwhile. Otherwise whatever the visitor saw may be torn, and must be
+  // thrown away. Not called for an abandoned counter.
+  template <class Visitor>
+  static SlotRead visit(const Word& marker, const Word* body, std::size_t payload_capacity,
+                        std::uint64_t c, Visitor&& visitor) {
+    const std::uint64_t before = marker.load(order_of<Orders>("P7"));  // (P7), as in read()
+    if (const SlotRead seen = classify(before, c); seen != SlotRead::kCopied) return seen;
+    return visit_validated(marker, before, body, payload_capacity, visitor);
+  }
+
  private:
   static bool abandoned_by_dead_writer(std::uint64_t seen, const Writer& writer) {
     const std::uint64_t owner = marker_owner(seen);
     return writer.table != nullptr && owner != writer.owner && writer.table->owner_gone(owner);
   }
 
-  static SlotRead copy_validated(const Word& marker, std::uint64_t before, const Word* body,
-                                 std::size_t payload_capacity, FrameBuffer& out) {
+  static void write_header(Word* body, const FrameHeader& header, std::uint64_t length) {
+    // (P5) relaxed: published by the commit (P6), guarded by (P4)/(P9).
+    constexpr auto order = order_of<Orders>("P5");
+    body[0].store(header.id.raw(), order);
+    body[1].store(header.ver, order);
+    body[2].store(std::uint64_t{header.kind} | length << 8, order);
+  }
+
+  template <class Visitor>
+  static SlotRead visit_validated(const Word& marker, std::uint64_t before, const Word* body,
+                                  std::size_t payload_capacity, Visitor& visitor) {
     // (P8) relaxed: validated by (P9)/(P10).
     constexpr auto order = order_of<Orders>("P8");
     const std::uint64_t id = body[0].load(order);
     const std::uint64_t ver = body[1].load(order);
     const std::uint64_t meta = body[2].load(order);
     const std::uint64_t length = meta >> 8;
-    // A torn or hostile length never reaches past the slot or the buffer.
-    const std::size_t n = static_cast<std::size_t>(
-        std::min<std::uint64_t>(length, std::min(payload_capacity, out.capacity())));
-    const Word* words = body + kBodyHeaderWords;
-    std::byte* dst = out.storage().data();
-    // Whole words with a constant-size copy (one move each), then the tail.
-    const std::size_t full = n / 8;
-#pragma GCC unroll 8
-    for (std::size_t i = 0; i < full; ++i) {
-      const std::uint64_t w = words[i].load(order);  // (P8)
-      std::memcpy(dst + 8 * i, &w, 8);
-    }
-    if (const std::size_t tail = n % 8; tail != 0) {
-      const std::uint64_t w = words[full].load(order);  // (P8)
-      std::memcpy(dst + 8 * full, &w, tail);
+    if (length != kAbandonedLength) {
+      // A torn or hostile length never reaches past the slot.
+      const auto size =
+          static_cast<std::size_t>(std::min<std::uint64_t>(length, payload_capacity));
+      const View view(id, ver, meta, size, body + kBodyHeaderWords);
+      visitor(view);
     }
     // (P9) acquire fence: pairs with the writer's release fence (P4); if any
     // load above saw a newer writer's store, the reload (P10) sees its marker.
     Sync::fence(order_of<Orders>("P9"));
     // (P10) relaxed: ordered after the body loads by (P9).
     if (marker.load(order_of<Orders>("P10")) != before) return SlotRead::kNewer;
-    if (length == kAbandonedLength) return SlotRead::kAbandoned;
-    out.id = NetId64::from_raw(id);
-    out.kind = static_cast<std::uint8_t>(meta & 0xFF);
-    out.ver = ver;
-    out.set_size(n);
-    return SlotRead::kCopied;
+    return length == kAbandonedLength ? SlotRead::kAbandoned : SlotRead::kCopied;
+  }
+
+  static SlotRead copy_validated(const Word& marker, std::uint64_t before, const Word* body,
+                                 std::size_t payload_capacity, FrameBuffer& out) {
+    std::size_t copied = 0;
+    NetId64 id;
+    std::uint8_t kind = 0;
+    std::uint64_t ver = 0;
+    auto copy = [&](const View& view) {
+      copied = view.load(0, out.storage());  // never past the buffer either
+      id = view.id();
+      kind = view.kind();
+      ver = view.ver();
+    };
+    const SlotRead seen = visit_validated(marker, before, body, payload_capacity, copy);
+    if (seen == SlotRead::kCopied) {
+      out.id = id;
+      out.kind = kind;
+      out.ver = ver;
+      out.set_size(copied);
+    }
+    return seen;
   }
 };
 

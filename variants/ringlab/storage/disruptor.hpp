@@ -237,6 +237,34 @@ class DisruptorStorage {
   }
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
+  // Zero-copy writes and reads (Ring::loan, Ring::visit): the payload in place.
+  using PayloadWords = detail::PayloadWords<Sync, Orders>;
+  using FrameView = detail::SlotView<Sync, Orders>;
+
+  // Takes counter's slot for a loan of payload_size bytes, returning its
+  // payload words; nullopt when a lapping writer holds the slot (the loan is
+  // superseded and its frame dropped, as a superseded publish's is).
+  std::optional<PayloadWords> begin_loan(std::uint64_t counter, std::size_t payload_size) {
+    Sync::crash_point(CrashPoint::kAfterClaim);
+    if (!Slot::template begin<kWriters>(marker(counter), counter, writer_)) {
+      strategy_.signal_all();  // as a superseded store() does
+      return std::nullopt;
+    }
+    return PayloadWords(body(counter) + detail::kBodyHeaderWords, payload_size);
+  }
+  // Publishes (or, abandoned, gives up) a loan that begin_loan granted.
+  void end_loan(std::uint64_t counter, const FrameHeader& header, std::size_t length,
+                bool abandoned) {
+    Slot::finish_loan(marker(counter), body(counter), counter, header, length, abandoned);
+    strategy_.signal_all();
+  }
+
+  // Calls visitor(const FrameView&) over counter's frame in place; see Ring::visit.
+  template <class Visitor>
+  SlotRead visit_counter(std::uint64_t counter, Visitor&& visitor) const {
+    return Slot::visit(marker(counter), body(counter), spec_.payload_capacity, counter, visitor);
+  }
+
   // What counter's slot says about it; copies the frame when it is there.
   SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
     return Slot::read(marker(counter), body(counter), spec_.payload_capacity, counter, out);
@@ -269,13 +297,7 @@ class DisruptorStorage {
     Sync::crash_point(CrashPoint::kAfterClaim);
     Word& m = marker(counter);
     Word* const b = body(counter);
-    bool taken = true;
-    if constexpr (kWriters == WriterMode::kMulti) {
-      taken = Slot::begin_write(m, counter, writer_);
-    } else {
-      Slot::begin_sole_write(m, counter);
-    }
-    if (taken) {
+    if (Slot::template begin<kWriters>(m, counter, writer_)) {
       Slot::write_body(b, header, payload, abandoned);
       Slot::commit(m, counter);
     }

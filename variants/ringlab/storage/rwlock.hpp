@@ -110,16 +110,53 @@ class RwlockStorage {
   }
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
+  // A frame in place, read under its slot's shared lock (Ring::visit): the
+  // same accessors as the versioned slots' view, over plain bytes.
+  class FrameView {
+   public:
+    FrameView(const FrameHeader& header, std::size_t size, const std::byte* payload)
+        : header_(header), size_(size), payload_(payload) {}
+    NetId64 id() const { return header_.id; }
+    std::uint8_t kind() const { return header_.kind; }
+    std::uint64_t ver() const { return header_.ver; }
+    std::size_t size() const { return size_; }
+    std::size_t word_count() const { return (size_ + 7) / 8; }
+    // Payload word i, zero-padded past size(); 0 when i >= word_count().
+    std::uint64_t word(std::size_t i) const {
+      std::uint64_t w = 0;
+      (void)load(8 * i, {reinterpret_cast<std::byte*>(&w), 8});
+      return w;
+    }
+    std::size_t load(std::size_t offset, std::span<std::byte> out) const {
+      if (offset >= size_) return 0;
+      const std::size_t n = std::min(out.size(), size_ - offset);
+      if (n != 0) std::memcpy(out.data(), payload_ + offset, n);
+      return n;
+    }
+
+   private:
+    FrameHeader header_;
+    std::size_t size_;
+    const std::byte* payload_;
+  };
+
   // What counter's slot says about it; copies the frame when it is there. A
   // writer holds the slot's lock for the whole write, so no slot is ever seen
   // mid-write (never kWriting).
   SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
+    return visit_counter(counter, [&](const FrameView& view) { copy_out(view, out); });
+  }
+
+  // Calls visitor(const FrameView&) under the slot's shared lock (writers of
+  // the slot wait for it) if the slot holds counter's frame.
+  template <class Visitor>
+  SlotRead visit_counter(std::uint64_t counter, Visitor&& visitor) const {
     SlotHeader& s = slot(counter);
     std::shared_lock lock(s.lock);
     if (s.held < counter + 1) return SlotRead::kOlder;
     if (s.held > counter + 1) return SlotRead::kNewer;
     if (s.abandoned != 0) return SlotRead::kAbandoned;
-    copy_out(s, out);
+    visitor(view_of(s));
     return SlotRead::kCopied;
   }
 
@@ -127,7 +164,7 @@ class RwlockStorage {
     SlotHeader& s = slot(counter);
     std::shared_lock lock(s.lock);
     if (s.held == 0 || s.abandoned != 0) return false;
-    copy_out(s, out);
+    copy_out(view_of(s), out);
     return true;
   }
 
@@ -164,15 +201,17 @@ class RwlockStorage {
     Sync::crash_point(CrashPoint::kBeforePublish);
   }
 
-  void copy_out(const SlotHeader& s, FrameBuffer& out) const {
-    // A hostile length never reaches past the slot or the buffer.
-    const std::size_t n =
-        std::min<std::size_t>(s.length, std::min(spec_.payload_capacity, out.capacity()));
-    if (n != 0) std::memcpy(out.storage().data(), payload_of(s), n);
-    out.id = s.frame.id;
-    out.kind = s.frame.kind;
-    out.ver = s.frame.ver;
-    out.set_size(n);
+  // A hostile length never reaches past the slot.
+  FrameView view_of(const SlotHeader& s) const {
+    return FrameView(s.frame, std::min<std::size_t>(s.length, spec_.payload_capacity),
+                     payload_of(s));
+  }
+
+  static void copy_out(const FrameView& view, FrameBuffer& out) {
+    out.set_size(view.load(0, out.storage()));  // nor past the buffer
+    out.id = view.id();
+    out.kind = view.kind();
+    out.ver = view.ver();
   }
 
   std::size_t slot_offset(std::uint64_t counter) const {

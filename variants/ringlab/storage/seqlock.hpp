@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -187,6 +188,33 @@ class SeqlockStorage {
 
   void abandon(std::uint64_t counter) { store(counter, {}, {}, /*abandoned=*/true); }
 
+  // Zero-copy writes and reads (Ring::loan, Ring::visit): the payload in place.
+  using PayloadWords = detail::PayloadWords<Sync, Orders>;
+  using FrameView = detail::SlotView<Sync, Orders>;
+
+  // Takes counter's slot for a loan of payload_size bytes, returning its
+  // payload words; nullopt when a lapping writer holds the slot (the loan is
+  // superseded and its frame dropped, as a superseded publish's is).
+  std::optional<PayloadWords> begin_loan(std::uint64_t counter, std::size_t payload_size) {
+    Sync::crash_point(CrashPoint::kAfterClaim);
+    Word* const slot = slot_of(counter);
+    if (!Slot::template begin<kWriters>(*slot, counter, writer_)) return std::nullopt;
+    return PayloadWords(slot + 1 + detail::kBodyHeaderWords, payload_size);
+  }
+  // Publishes (or, abandoned, gives up) a loan that begin_loan granted.
+  void end_loan(std::uint64_t counter, const FrameHeader& header, std::size_t length,
+                bool abandoned) {
+    Word* const slot = slot_of(counter);
+    Slot::finish_loan(*slot, slot + 1, counter, header, length, abandoned);
+  }
+
+  // Calls visitor(const FrameView&) over counter's frame in place; see Ring::visit.
+  template <class Visitor>
+  SlotRead visit_counter(std::uint64_t counter, Visitor&& visitor) const {
+    const Word* const slot = slot_of(counter);
+    return Slot::visit(*slot, slot + 1, spec_.payload_capacity, counter, visitor);
+  }
+
   // What counter's slot says about it; copies the frame when it is there.
   SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
     const Word* const slot = slot_of(counter);
@@ -215,11 +243,8 @@ class SeqlockStorage {
              bool abandoned) {
     Sync::crash_point(CrashPoint::kAfterClaim);
     Word* const slot = slot_of(counter);
-    if constexpr (kWriters == WriterMode::kMulti) {
-      if (!Slot::begin_write(*slot, counter, writer_)) return;  // superseded by a lapping writer
-    } else {
-      Slot::begin_sole_write(*slot, counter);
-    }
+    // False: superseded by a lapping writer.
+    if (!Slot::template begin<kWriters>(*slot, counter, writer_)) return;
     Slot::write_body(slot + 1, header, payload, abandoned);
     Slot::commit(*slot, counter);
   }
