@@ -97,9 +97,16 @@ class PayloadWords {
   // multiple of 8 or the bytes reach past size().
   bool store(std::size_t offset, std::span<const std::byte> bytes) const {
     if (offset % 8 != 0 || offset > size_ || bytes.size() > size_ - offset) return false;
+    store_words(words_ + offset / 8, bytes);
+    return true;
+  }
+
+  // Stores `bytes` into words (as many as they fill): whole words, then the
+  // trailing partial word zero-padded. Unchecked: a write of a frame the
+  // caller has sized, or store() after its checks.
+  static void store_words(Word* words, std::span<const std::byte> bytes) {
     // (P5) relaxed: published by the commit (P6), guarded by (P4)/(P9).
     constexpr auto order = order_of<Orders>("P5");
-    Word* const words = words_ + offset / 8;
     const std::size_t full = bytes.size() / 8;
 #pragma GCC unroll 8
     for (std::size_t i = 0; i < full; ++i) {
@@ -113,7 +120,6 @@ class PayloadWords {
       std::memcpy(&w, bytes.data() + 8 * full, tail);
       words[full].store(w, order);  // (P5)
     }
-    return true;
   }
 
   // Stores payload word i (bytes 8i..8i+7); false when i >= word_count().
@@ -160,18 +166,7 @@ class SlotView {
     if (offset >= size_) return 0;
     const std::size_t n = std::min(out.size(), size_ - offset);
     if (offset % 8 == 0) {
-      // Whole words with a constant-size copy (one move each), then the tail.
-      const Word* const words = words_ + offset / 8;
-      const std::size_t full = n / 8;
-#pragma GCC unroll 8
-      for (std::size_t i = 0; i < full; ++i) {
-        const std::uint64_t w = words[i].load(order_of<Orders>("P8"));  // (P8), as in word()
-        std::memcpy(out.data() + 8 * i, &w, 8);
-      }
-      if (const std::size_t tail = n % 8; tail != 0) {
-        const std::uint64_t w = words[full].load(order_of<Orders>("P8"));  // (P8), as in word()
-        std::memcpy(out.data() + 8 * full, &w, tail);
-      }
+      load_words(words_ + offset / 8, out.first(n));
       return n;
     }
     for (std::size_t done = 0; done < n;) {
@@ -182,6 +177,21 @@ class SlotView {
       done += take;
     }
     return n;
+  }
+
+  // Fills `out` from words: whole words with a constant-size copy (one move
+  // each), then the tail. Unchecked: the caller has bounded out.size().
+  static void load_words(const Word* words, std::span<std::byte> out) {
+    const std::size_t full = out.size() / 8;
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < full; ++i) {
+      const std::uint64_t w = words[i].load(order_of<Orders>("P8"));  // (P8), as in word()
+      std::memcpy(out.data() + 8 * i, &w, 8);
+    }
+    if (const std::size_t tail = out.size() % 8; tail != 0) {
+      const std::uint64_t w = words[full].load(order_of<Orders>("P8"));  // (P8), as in word()
+      std::memcpy(out.data() + 8 * full, &w, tail);
+    }
   }
 
  private:
@@ -294,7 +304,7 @@ class VersionedSlot {
   static void write_body(Word* body, const FrameHeader& header,
                          std::span<const std::byte> payload, bool abandoned = false) {
     write_header(body, header, abandoned ? kAbandonedLength : payload.size());
-    (void)Payload(body + kBodyHeaderWords, payload.size()).store(0, payload);
+    Payload::store_words(body + kBodyHeaderWords, payload);
     Sync::crash_point(CrashPoint::kBeforePublish);
   }
 
@@ -383,26 +393,31 @@ class VersionedSlot {
     return length == kAbandonedLength ? SlotRead::kAbandoned : SlotRead::kCopied;
   }
 
+  // read()'s copy: as visit_validated with a visitor that copies the frame,
+  // written out so that the copy is one move a word and nothing else.
   static SlotRead copy_validated(const Word& marker, std::uint64_t before, const Word* body,
                                  std::size_t payload_capacity, FrameBuffer& out) {
-    std::size_t copied = 0;
-    NetId64 id;
-    std::uint8_t kind = 0;
-    std::uint64_t ver = 0;
-    auto copy = [&](const View& view) {
-      copied = view.load(0, out.storage());  // never past the buffer either
-      id = view.id();
-      kind = view.kind();
-      ver = view.ver();
-    };
-    const SlotRead seen = visit_validated(marker, before, body, payload_capacity, copy);
-    if (seen == SlotRead::kCopied) {
-      out.id = id;
-      out.kind = kind;
-      out.ver = ver;
-      out.set_size(copied);
-    }
-    return seen;
+    // (P8) relaxed: validated by (P9)/(P10).
+    constexpr auto order = order_of<Orders>("P8");
+    const std::uint64_t id = body[0].load(order);
+    const std::uint64_t ver = body[1].load(order);
+    const std::uint64_t meta = body[2].load(order);
+    const std::uint64_t length = meta >> 8;
+    // A torn or hostile length never reaches past the slot or the buffer.
+    const auto n = static_cast<std::size_t>(
+        std::min<std::uint64_t>(length, std::min(payload_capacity, out.capacity())));
+    View::load_words(body + kBodyHeaderWords, out.storage().first(n));
+    // (P9) acquire fence: pairs with the writer's release fence (P4); if any
+    // load above saw a newer writer's store, the reload (P10) sees its marker.
+    Sync::fence(order_of<Orders>("P9"));
+    // (P10) relaxed: ordered after the body loads by (P9).
+    if (marker.load(order_of<Orders>("P10")) != before) return SlotRead::kNewer;
+    if (length == kAbandonedLength) return SlotRead::kAbandoned;
+    out.id = NetId64::from_raw(id);
+    out.kind = static_cast<std::uint8_t>(meta & 0xFF);
+    out.ver = ver;
+    out.set_size(n);
+    return SlotRead::kCopied;
   }
 };
 
