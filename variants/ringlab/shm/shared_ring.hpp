@@ -48,26 +48,45 @@ template <class Sync>
 concept ProcessSharedLocks =
     StdAtomics<Sync> && std::same_as<typename Sync::shared_mutex, ProcessSharedRwLock>;
 
-template <StdAtomics Sync, class Orders>
-struct SharedStorage<SeqlockStorage<Sync, Orders, WriterMode::kMulti>> {
-  using S = SeqlockStorage<Sync, Orders, WriterMode::kMulti>;
+template <StdAtomics Sync, class Orders, WriterMode kWriters>
+struct SharedStorage<SeqlockStorage<Sync, Orders, kWriters>> {
+  using S = SeqlockStorage<Sync, Orders, kWriters>;
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options&) {
-    return {kind,          StorageVariant::kSeqlock, OverflowMode::kOverwrite, ring.capacity,
-            ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
+    return {.kind = kind,
+            .variant = StorageVariant::kSeqlock,
+            .overflow = OverflowMode::kOverwrite,
+            .writer_mode = segment_writer_mode(kWriters),
+            .marker_layout = SegmentMarkerLayout::kInline,
+            .capacity = ring.capacity,
+            .payload_capacity = ring.payload_capacity,
+            .slot_stride = S::slot_stride(ring),
+            .region_bytes = S::region_bytes(ring)};
   }
 };
 
-template <StdAtomics Sync, template <class...> class Wait, class Orders>
-struct SharedStorage<DisruptorStorage<Sync, Wait, Orders, WriterMode::kMulti>> {
-  using S = DisruptorStorage<Sync, Wait, Orders, WriterMode::kMulti>;
+constexpr SegmentMarkerLayout segment_marker_layout(MarkerLayout layout) {
+  return layout == MarkerLayout::kApart ? SegmentMarkerLayout::kApart
+                                        : SegmentMarkerLayout::kInline;
+}
+
+template <StdAtomics Sync, template <class...> class Wait, class Orders, WriterMode kWriters>
+struct SharedStorage<DisruptorStorage<Sync, Wait, Orders, kWriters>> {
+  using S = DisruptorStorage<Sync, Wait, Orders, kWriters>;
   static_assert(S::Strategy::kCrossProcess,
                 "this wait strategy sleeps on a process-local object: a writer in another "
                 "process could not wake its readers");
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options& options) {
-    return {kind,          StorageVariant::kDisruptor, options.mode, ring.capacity,
-            ring.payload_capacity, S::slot_stride(ring, options), S::region_bytes(ring, options)};
+    return {.kind = kind,
+            .variant = StorageVariant::kDisruptor,
+            .overflow = options.mode,
+            .writer_mode = segment_writer_mode(kWriters),
+            .marker_layout = segment_marker_layout(options.layout),
+            .capacity = ring.capacity,
+            .payload_capacity = ring.payload_capacity,
+            .slot_stride = S::slot_stride(ring, options),
+            .region_bytes = S::region_bytes(ring, options)};
   }
 };
 
@@ -76,8 +95,15 @@ struct SharedStorage<RwlockStorage<Sync, Orders>> {
   using S = RwlockStorage<Sync, Orders>;
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options&) {
-    return {kind,          StorageVariant::kRwlock, OverflowMode::kOverwrite, ring.capacity,
-            ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
+    return {.kind = kind,
+            .variant = StorageVariant::kRwlock,
+            .overflow = OverflowMode::kOverwrite,
+            .writer_mode = SegmentWriterMode::kMulti,
+            .marker_layout = SegmentMarkerLayout::kInline,
+            .capacity = ring.capacity,
+            .payload_capacity = ring.payload_capacity,
+            .slot_stride = S::slot_stride(ring),
+            .region_bytes = S::region_bytes(ring)};
   }
 };
 
