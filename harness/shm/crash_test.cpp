@@ -60,26 +60,12 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "fork_util.hpp"
+#include "kill_at.hpp"
 #include "ringlab/cursor.hpp"
 #include "ringlab/shm/shared_ring.hpp"
 #include "stress_frame.hpp"
+#include "test_segment_name.hpp"
 #include "test_util.hpp"  // GoogleTest printers for Loss and ReadState
-
-namespace ringlab {
-
-// For the test names, and GoogleTest's messages (PrintTo is found by ADL).
-static const char* name_of(CrashPoint point) {
-  switch (point) {
-    case CrashPoint::kAfterClaim: return "AfterClaim";
-    case CrashPoint::kAfterMark: return "AfterMark";
-    case CrashPoint::kMidPayload: return "MidPayload";
-    case CrashPoint::kBeforePublish: return "BeforePublish";
-  }
-  return "Unknown";
-}
-[[maybe_unused]] static void PrintTo(CrashPoint point, std::ostream* os) { *os << name_of(point); }
-
-}  // namespace ringlab
 
 namespace ringlab::shm {
 namespace {
@@ -108,23 +94,11 @@ constexpr std::uint32_t kParentWriter = 1;
 constexpr std::uint32_t kDoomedWriter = 2;
 constexpr std::uint32_t kLappingWriter = 3;
 
-// ---- Fault injection --------------------------------------------------------
+// ---- Fault injection (kill_at.hpp) -----------------------------------------
 
-// The point at which this process dies; armed only in a child, right before
-// the write that must not finish.
-std::optional<CrashPoint> g_armed;
-
-// Base's Sync policy, but a process dies by SIGKILL at the armed point: no
-// handler, no unwinding, nothing flushed, as when the OOM killer strikes.
-template <class Base>
-struct KillAt : Base {
-  static void crash_point(CrashPoint where) {
-    if (g_armed == where) ::raise(SIGKILL);
-  }
-};
-
-constexpr CrashPoint kCrashPoints[] = {CrashPoint::kAfterClaim, CrashPoint::kAfterMark,
-                                       CrashPoint::kMidPayload, CrashPoint::kBeforePublish};
+using kill_at::g_armed;
+using kill_at::kCrashPoints;
+using kill_at::KillAt;
 
 // ---- Variants ---------------------------------------------------------------
 
@@ -167,57 +141,19 @@ using fork_util::SharedBlock;
 
 pid_t spawn(const std::function<void()>& body) { return fork_util::spawn(body, kAlarmSeconds); }
 
-// How a child ended.
-struct Exit {
-  bool in_time = false;  // it ended by itself before the parent's deadline
-  int status = 0;        // from waitpid
-
-  bool clean() const { return in_time && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
-  bool killed_by(int signal) const {
-    return in_time && WIFSIGNALED(status) && WTERMSIG(status) == signal;
-  }
-  std::string describe() const {
-    if (!in_time) return "still running at the deadline (killed)";
-    if (WIFSIGNALED(status)) return absl::StrCat("killed by signal ", WTERMSIG(status));
-    return absl::StrCat("exited ", WEXITSTATUS(status), " (1: it said why on stderr)");
-  }
-};
-
-// Whether the child has ended; reaps it if so.
-bool ended(pid_t pid, Exit& exit) {
-  if (::waitpid(pid, &exit.status, WNOHANG) != pid) return false;
-  exit.in_time = true;
-  return true;
-}
-
-// For a child past its deadline, or one no longer needed.
-void kill_and_reap(pid_t pid) {
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-}
+using fork_util::ended;
+using fork_util::Exit;
+using fork_util::kill_and_reap;
 
 // Calls meanwhile() until the child ends, or kills it at the deadline.
 Exit reap(pid_t pid, const std::function<void()>& meanwhile = [] {},
           Clock::duration limit = kChildLimit) {
-  const Clock::time_point deadline = Clock::now() + limit;
-  Exit exit;
-  while (!ended(pid, exit)) {
-    if (Clock::now() >= deadline) {
-      kill_and_reap(pid);
-      return exit;
-    }
-    meanwhile();
-    std::this_thread::sleep_for(50us);  // leaves a core to the children
-  }
-  return exit;
+  return fork_util::reap(pid, limit, meanwhile);
 }
 
 // Kills a child that the test means to kill; killed_by(SIGKILL) unless it had
 // ended already.
-Exit kill_now(pid_t pid) {
-  ::kill(pid, SIGKILL);
-  return reap(pid);
-}
+Exit kill_now(pid_t pid) { return fork_util::kill_now(pid, kChildLimit); }
 
 // Pins this process to the first CPU it may run on: the same one in every
 // child of one parent.
@@ -401,19 +337,7 @@ double in_ms(Clock::duration d) { return std::chrono::duration<double, std::mill
 
 class CrashTest : public ::testing::Test {
  protected:
-  // "crash<pid>-<serial>-<suite>-<test>": the serial keeps it unique when the
-  // names make it too long and it is cut.
-  void SetUp() override {
-    static int serial = 0;
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string fleet = absl::StrCat("crash", ::getpid(), "-", ++serial, "-",
-                                     info->test_suite_name(), "-", info->name());
-    for (char& c : fleet) {
-      if (!detail::is_name_char(c)) c = '_';
-    }
-    name_ = SegmentName{fleet.substr(0, kMaxNamePart), kKind, ""};
-    (void)Segment::unlink(name_);  // a leftover of an earlier run that was killed
-  }
+  void SetUp() override { name_ = segment_name_for_test("crash", kKind); }
   void TearDown() override { (void)Segment::unlink(name_); }
 
   template <class V, class Storage = typename V::Storage>

@@ -1,20 +1,28 @@
 // Forked children for the shared-memory tests: a child that reports failure
-// by its exit code and never returns into GoogleTest, and memory that the
-// parent shares with the children it forks afterwards.
+// by its exit code and never returns into GoogleTest, how it ended (reaped by
+// a deadline), and memory that the parent shares with the children it forks
+// afterwards.
 #pragma once
 
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <new>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 
 namespace ringlab::shm::fork_util {
 
@@ -53,6 +61,58 @@ pid_t spawn(Body&& body, unsigned alarm_seconds) {
     code = 1;
   }
   ::_exit(code);
+}
+
+// How a child ended.
+struct Exit {
+  bool in_time = false;  // it ended by itself before the parent's deadline
+  int status = 0;        // from waitpid
+
+  bool clean() const { return in_time && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+  bool killed_by(int signal) const {
+    return in_time && WIFSIGNALED(status) && WTERMSIG(status) == signal;
+  }
+  std::string describe() const {
+    if (!in_time) return "still running at the deadline (killed)";
+    if (WIFSIGNALED(status)) return absl::StrCat("killed by signal ", WTERMSIG(status));
+    return absl::StrCat("exited ", WEXITSTATUS(status), " (1: it said why on stderr)");
+  }
+};
+
+// Whether the child has ended; reaps it if so.
+inline bool ended(pid_t pid, Exit& exit) {
+  if (::waitpid(pid, &exit.status, WNOHANG) != pid) return false;
+  exit.in_time = true;
+  return true;
+}
+
+// For a child past its deadline, or one no longer needed.
+inline void kill_and_reap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+}
+
+// Calls meanwhile() until the child ends, or kills it once `limit` has passed.
+inline Exit reap(pid_t pid, std::chrono::steady_clock::duration limit,
+                 const std::function<void()>& meanwhile = [] {}) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  Exit exit;
+  while (!ended(pid, exit)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill_and_reap(pid);
+      return exit;
+    }
+    meanwhile();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));  // leaves a core to the children
+  }
+  return exit;
+}
+
+// Kills a child that the test means to kill; killed_by(SIGKILL) unless it had
+// ended already.
+inline Exit kill_now(pid_t pid, std::chrono::steady_clock::duration limit) {
+  ::kill(pid, SIGKILL);
+  return reap(pid, limit);
 }
 
 // A T in memory that children forked after its construction share with the
