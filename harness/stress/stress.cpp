@@ -49,7 +49,8 @@
 
 ABSL_FLAG(std::string, variant, "seqlock",
           "rwlock | seqlock | disruptor-spin | disruptor-yield | disruptor-blocking | "
-          "disruptor-gated (gated mode, blocking wait); known bad, expected to fail: "
+          "disruptor-gated (gated mode, blocking wait); one writer (--writers=1): seqlock-single | "
+          "disruptor-single-yield | disruptor-single-gated; known bad, expected to fail: "
           "known-bad-plain-payload (a seqlock copying its payload as plain memory)");
 ABSL_FLAG(int, writers, 2, "writers (threads, or processes with --processes), 1..64");
 ABSL_FLAG(int, readers, 2, "cursor readers, 1..32 (each polls with its own cursor)");
@@ -70,7 +71,8 @@ ABSL_FLAG(std::string, json, "", "also write the result as JSON to this file");
 ABSL_FLAG(bool, processes, false,
           "run every writer, reader and watcher as a forked process over a ring in POSIX shared "
           "memory: seqlock, disruptor-spin, disruptor-yield, disruptor-gated (yielding wait: "
-          "BlockingWait is process-local) or rwlock. Counters then start at 0, so "
+          "BlockingWait is process-local), rwlock, or a single-writer variant (its writer "
+          "process takes the ring's writer lease). Counters then start at 0, so "
           "--first_counter may not be given");
 
 namespace ringlab::stress {
@@ -447,14 +449,21 @@ class Crew {
 template <class RingT>
 class StressRun {
  public:
-  StressRun(const Config& config, RingT& ring, typename Crew<RingT>::Attach attach = {})
-      : config_(config), ring_(ring), attach_(std::move(attach)), board_(make_board()) {}
+  // Writer processes attach with attach_writer (a single-writer ring's writer
+  // role), the others with attach.
+  StressRun(const Config& config, RingT& ring, typename Crew<RingT>::Attach attach = {},
+            typename Crew<RingT>::Attach attach_writer = {})
+      : config_(config),
+        ring_(ring),
+        attach_(std::move(attach)),
+        attach_writer_(attach_writer ? std::move(attach_writer) : attach_),
+        board_(make_board()) {}
 
   Result run() {
     Result result;
     const auto start = Clock::now();
     const unsigned alarm_seconds = static_cast<unsigned>(config_.max_seconds) + 120;
-    Crew<RingT> readers(ring_, attach_, alarm_seconds), writers(ring_, attach_, alarm_seconds);
+    Crew<RingT> readers(ring_, attach_, alarm_seconds), writers(ring_, attach_writer_, alarm_seconds);
     const auto cursors = static_cast<std::size_t>(config_.readers);
     for (std::size_t r = 0; r < cursors; ++r) readers.spawn(role(&Roles<RingT>::read, r));
     for (std::size_t r = cursors; r < cursors + static_cast<std::size_t>(config_.watchers); ++r) {
@@ -565,6 +574,7 @@ class StressRun {
   const Config& config_;
   RingT& ring_;
   const typename Crew<RingT>::Attach attach_;
+  const typename Crew<RingT>::Attach attach_writer_;
   const BoardPtr board_;
 };
 
@@ -605,19 +615,29 @@ Result run_shared_variant(const Config& config,
     std::exit(2);
   }
   const shm::SegmentName name = segment.name();
-  auto attach = [name, spec = config.spec, options]() -> std::unique_ptr<RingT> {
-    auto attached = shm::attach_ring<Storage>(name, spec, options);
-    if (attached.ok()) return *std::move(attached);
-    std::fprintf(stderr, "ringlab_stress: process %d: %s\n", static_cast<int>(::getpid()),
-                 std::string(attached.status().message()).c_str());
-    return nullptr;
+  auto attach_as = [name, spec = config.spec, options](shm::RingRole role) {
+    return [name, spec, options, role]() -> std::unique_ptr<RingT> {
+      auto attached = shm::attach_ring<Storage>(name, spec, options, {.role = role});
+      if (attached.ok()) return *std::move(attached);
+      std::fprintf(stderr, "ringlab_stress: process %d: %s\n", static_cast<int>(::getpid()),
+                   std::string(attached.status().message()).c_str());
+      return nullptr;
+    };
   };
-  return StressRun<RingT>(config, **ring, attach).run();
+  return StressRun<RingT>(config, **ring, attach_as(shm::RingRole::kReader),
+                          attach_as(shm::RingRole::kWriter))
+      .run();
 }
 
-constexpr std::array<std::string_view, 7> kVariants = {
+constexpr std::array<std::string_view, 10> kVariants = {
     "rwlock",          "seqlock",         "disruptor-spin",        "disruptor-yield",
-    "disruptor-blocking", "disruptor-gated", "known-bad-plain-payload"};
+    "disruptor-blocking", "disruptor-gated", "known-bad-plain-payload", "seqlock-single",
+    "disruptor-single-yield", "disruptor-single-gated"};
+
+// Variants whose ring has one writer (WriterMode::kSingle).
+bool has_one_writer(std::string_view name) {
+  return name == "seqlock-single" || name.starts_with("disruptor-single-");
+}
 
 bool is_variant(std::string_view name) {
   return std::find(kVariants.begin(), kVariants.end(), name) != kVariants.end();
@@ -648,6 +668,13 @@ std::optional<Result> run_in_process(const Config& config) {
   if (config.variant == "disruptor-gated") {
     return run_variant<DisruptorRing<BlockingWait>>(config, gated);
   }
+  if (config.variant == "seqlock-single") return run_variant<SeqlockSingleRing>(config);
+  if (config.variant == "disruptor-single-yield") {
+    return run_variant<DisruptorSingleRing<YieldingWait>>(config);
+  }
+  if (config.variant == "disruptor-single-gated") {
+    return run_variant<DisruptorSingleRing<BlockingWait>>(config, gated);
+  }
   if (config.variant == "known-bad-plain-payload") {
     // Never conforming: its payload copy is a data race that TSan must report.
     return run_variant<Ring<known_bad::PlainPayloadSeqlock<StdSync>>>(config);
@@ -668,6 +695,13 @@ std::optional<Result> run_across_processes(const Config& config) {
   }
   if (config.variant == "disruptor-gated") {
     return run_shared_variant<SharedDisruptorRing<YieldingWait>>(config, gated);
+  }
+  if (config.variant == "seqlock-single") return run_shared_variant<SharedSeqlockSingleRing>(config);
+  if (config.variant == "disruptor-single-yield") {
+    return run_shared_variant<SharedDisruptorSingleRing<YieldingWait>>(config);
+  }
+  if (config.variant == "disruptor-single-gated") {
+    return run_shared_variant<SharedDisruptorSingleRing<YieldingWait>>(config, gated);
   }
   return std::nullopt;
 }
@@ -757,6 +791,10 @@ int main(int argc, char** argv) {
   }
   if (config.writers < 1 || config.writers > kMaxWriters) {
     return usage_error(absl::StrCat("--writers must be 1..", kMaxWriters));
+  }
+  if (has_one_writer(config.variant) && !given(argc, argv, "writers")) config.writers = 1;
+  if (has_one_writer(config.variant) && config.writers != 1) {
+    return usage_error("--variant=" + config.variant + " has one writer: --writers must be 1");
   }
   if (config.readers < 1 || config.readers > kMaxReaders) {
     return usage_error(absl::StrCat("--readers must be 1..", kMaxReaders));
