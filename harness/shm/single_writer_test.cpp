@@ -275,22 +275,15 @@ std::string file_bytes(const std::string& path) {
 
 // ---- The fixture -------------------------------------------------------------
 
-class SegmentPerTest {
- protected:
-  void name_segment() { name_ = segment_name_for_test("sw", kKind); }
-  std::string path() const { return detail::object_path(*shm_name(name_)); }
-
-  SegmentName name_;
-};
-
 template <class V>
-class SingleWriterRing : public ::testing::Test, public SegmentPerTest {
+class SingleWriterRing : public ::testing::Test {
  protected:
   using Storage = typename V::Storage;
   using RingT = typename V::RingT;
 
-  void SetUp() override { name_segment(); }
+  void SetUp() override { name_ = segment_name_for_test("sw", kKind); }
   void TearDown() override { (void)Segment::unlink(name_); }
+  std::string path() const { return detail::object_path(*shm_name(name_)); }
 
   std::unique_ptr<RingT> create(RingRole role = RingRole::kReader,
                                 const RingSpec& spec = kSpec) const {
@@ -320,6 +313,8 @@ class SingleWriterRing : public ::testing::Test, public SegmentPerTest {
     const Exit exit = reap(spawn([&] { body(*attach(role)); }), meanwhile);
     EXPECT_TRUE(exit.clean()) << "the child " << exit.describe();
   }
+
+  SegmentName name_;
 };
 
 TYPED_TEST_SUITE(SingleWriterRing, Variants, VariantName);
@@ -642,10 +637,10 @@ TYPED_TEST(Takeover, BeforePublish) { this->run(CrashPoint::kBeforePublish); }
 
 // ---- Fleet -----------------------------------------------------------------------
 
-class SingleWriterFleet : public ::testing::Test, public SegmentPerTest {
+class SingleWriterFleet : public ::testing::Test {
  protected:
   using FleetT = Fleet<SeqlockOf<StdSync>>;
-  void SetUp() override { name_segment(); }
+  void SetUp() override { name_ = segment_name_for_test("sw", kKind); }
   void TearDown() override { (void)FleetT::remove(name_.fleet, kinds_); }
 
   FleetT join(std::uint16_t node) const {
@@ -655,6 +650,7 @@ class SingleWriterFleet : public ::testing::Test, public SegmentPerTest {
   }
 
   static constexpr std::uint8_t kinds_[] = {kKind};
+  SegmentName name_;
 };
 
 TEST_F(SingleWriterFleet, ANodePublishesOnlyTheKindsItWrites) {
