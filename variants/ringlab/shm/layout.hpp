@@ -112,7 +112,8 @@ inline constexpr std::array<char, 8> kMagic = {'R', 'I', 'N', 'G', 'L', 'A', 'B'
 // Bumped whenever LayoutHeader, the meaning of a field or a storage's region
 // layout changes. 2: writer tables and owner numbers in markers (crash recovery).
 // 3: the writer mode (byte 19) and the marker layout (byte 28) take reserved
-// bytes, and the regions of seqlock and disruptor hold a writer lease.
+// bytes; the seqlock and disruptor regions gained the writer lease word, and
+// the disruptor's markers may lie apart from the bodies.
 inline constexpr std::uint32_t kLayoutVersion = 3;
 
 // The state word. Non-zero codes, so that zero-filled memory (an object not yet
