@@ -190,10 +190,13 @@ using Variants = VariantList<
     Variant<"disruptor-gated", DisruptorRing<YieldingWait>, Traits{.lossless = true},
             shm::SharedDisruptorRing<YieldingWait>, DisruptorOptions{OverflowMode::kGated}>,
     // One writer: no locked instruction on the write path (WriterMode::kSingle).
-    Variant<"seqlock-single", SeqlockSingleRing, Traits{}>,
-    Variant<"disruptor-single", DisruptorSingleRing<BusySpinWait>, Traits{}>,
+    // In shared memory one process at a time writes, the one holding the
+    // ring's writer lease (shm::RingRole::kWriter).
+    Variant<"seqlock-single", SeqlockSingleRing, Traits{}, shm::SharedSeqlockSingleRing>,
+    Variant<"disruptor-single", DisruptorSingleRing<BusySpinWait>, Traits{},
+            shm::SharedDisruptorSingleRing<BusySpinWait>>,
     Variant<"disruptor-gated-single", DisruptorSingleRing<BusySpinWait>, Traits{.lossless = true},
-            NotShareable, DisruptorOptions{OverflowMode::kGated}>>;
+            shm::SharedDisruptorSingleRing<BusySpinWait>, DisruptorOptions{OverflowMode::kGated}>>;
 
 using WaitingVariants = filter_t<IsWaiting, Variants>;
 using ShareableVariants = filter_t<IsShareable, Variants>;

@@ -53,8 +53,10 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   for (const SegmentSpec& spec : fuzz::seed_specs()) {
     write_file(dir / ("valid-" + describe_variant(static_cast<std::uint8_t>(spec.variant)) + "-" +
-                      describe_mode(static_cast<std::uint8_t>(spec.overflow)) + "-k" +
-                      std::to_string(spec.kind)),
+                      describe_mode(static_cast<std::uint8_t>(spec.overflow)) + "-" +
+                      describe_writer_mode(static_cast<std::uint8_t>(spec.writer_mode)) + "-" +
+                      describe_marker_layout(static_cast<std::uint8_t>(spec.marker_layout)) +
+                      "-k" + std::to_string(spec.kind)),
                valid_segment(spec));
   }
   const std::vector<std::byte> base = valid_segment(fuzz::fixed_spec());
@@ -69,5 +71,11 @@ int main(int argc, char** argv) {
              with_header(base, [](LayoutHeader& h) { h.region_bytes = std::uint64_t{1} << 63; }));
   write_file(dir / "broken-total-bytes",
              with_header(base, [](LayoutHeader& h) { h.total_bytes += 64; }));
+  write_file(dir / "broken-writer-mode",
+             with_header(base, [](LayoutHeader& h) { h.writer_mode = 0; }));
+  write_file(dir / "broken-marker-layout",
+             with_header(base, [](LayoutHeader& h) { h.marker_layout = 3; }));
+  write_file(dir / "broken-reserved",
+             with_header(base, [](LayoutHeader& h) { h.reserved[1] = 1; }));
   return 0;
 }

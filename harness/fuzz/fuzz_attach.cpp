@@ -1,8 +1,11 @@
 // libFuzzer target: untrusted bytes through check_header, the way attach()
 // meets a segment it did not create; for a header that passes, the walk an
 // attacher makes over the region it claims; and when the header describes a
-// seqlock or disruptor ring, frame decoding: the region's bytes adopted as that
-// storage, every slot read, and cursors polled from several counters. Whatever
+// seqlock or disruptor ring (many writers or one; a disruptor's markers inline
+// or apart), frame decoding: the region's bytes adopted as that storage, every
+// slot read, and cursors polled from several counters. A single-writer ring
+// adopted so holds no writer lease: only its reader side runs, which is the
+// same code as the many-writer storage's. Whatever
 // the markers, lengths and head hold, no read may leave the region, no frame
 // exceed the payload capacity, no poll break [ExactLoss] or loop past a lap.
 // (rwlock's region holds pthread locks, which no reader can validate: a
@@ -114,9 +117,20 @@ void check_and_walk(std::span<const std::byte> object, const SegmentSpec& expect
   std::memcpy(&h, object.data(), sizeof h);
   require(ringlab::shm::spec_of(h) == expected, "an accepted header claims the expected spec");
   walk_slots(object, h);
+  using ringlab::WriterMode;
+  using SeqlockSingle =
+      ringlab::SeqlockStorage<ringlab::StdSync, ringlab::SeqlockOrders, WriterMode::kSingle>;
+  using DisruptorSingle = ringlab::DisruptorStorage<ringlab::StdSync, ringlab::BusySpinWait,
+                                                    ringlab::DisruptorOrders, WriterMode::kSingle>;
+  const bool apart =
+      h.marker_layout == static_cast<std::uint8_t>(ringlab::shm::SegmentMarkerLayout::kApart);
+  const ringlab::DisruptorOptions disruptor{
+      static_cast<ringlab::OverflowMode>(h.overflow_mode),
+      apart ? ringlab::MarkerLayout::kApart : ringlab::MarkerLayout::kInline};
   decode_frames<ringlab::SeqlockStorage<>>(object, h, {});
-  decode_frames<ringlab::DisruptorStorage<>>(
-      object, h, ringlab::DisruptorOptions{static_cast<ringlab::OverflowMode>(h.overflow_mode)});
+  decode_frames<SeqlockSingle>(object, h, {});
+  decode_frames<ringlab::DisruptorStorage<>>(object, h, disruptor);
+  decode_frames<DisruptorSingle>(object, h, disruptor);
 }
 
 }  // namespace

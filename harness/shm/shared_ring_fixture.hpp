@@ -285,28 +285,39 @@ class SharedRing : public harness::VariantTest<V> {
     return detail::object_path(*shm_name(name));
   }
 
-  std::unique_ptr<RingT> create(const RingSpec& spec, const SegmentName& name) const {
-    auto ring = create_ring<Storage>(name, spec, options());
+  // `role` matters to a single-writer ring only: its writer process takes the
+  // ring's writer lease, and readers cannot write. A many-writer ring is
+  // every process's to write.
+  std::unique_ptr<RingT> create(const RingSpec& spec, RingRole role = RingRole::kReader) const {
+    auto ring = create_ring<Storage>(name_, spec, options(), {.role = role});
     if (!ring.ok()) throw std::runtime_error("create_ring: " + ring.status().ToString());
     return *std::move(ring);
   }
-  std::unique_ptr<RingT> create(const RingSpec& spec) const { return create(spec, name_); }
 
   // The ring of name_, attached in this (child) process.
-  std::unique_ptr<RingT> attach(const RingSpec& spec) const {
-    auto ring = attach_ring<Storage>(name_, spec, options());
-    require_ok(ring.status(), "attach_ring");
+  std::unique_ptr<RingT> attach(const RingSpec& spec, RingRole role = RingRole::kReader) const {
+    auto ring = attach_ring<Storage>(name_, spec, options(), {.role = role});
+    require_ok(ring.status(), absl::StrCat("attach_ring as ", to_string(role)));
     return *std::move(ring);
+  }
+
+  // Makes this process the ring's writer, once the last writer process has
+  // given the lease back.
+  static void become_writer(RingT& ring) {
+    if constexpr (RingT::kSingleWriter) {
+      const absl::Status taken = ring.take_writer_lease();
+      ASSERT_TRUE(taken.ok()) << taken;
+    }
   }
 
   static Clock::time_point child_deadline() { return Clock::now() + kChildLimit; }
   static Clock::time_point reap_deadline() { return Clock::now() + kReapLimit; }
 
-  // Runs body(ring) in a child attached to name_ and waits for it.
+  // Runs body(ring) in a child attached to name_ as its writer, and waits for it.
   template <class Body>
   void in_child(const RingSpec& spec, Body body) {
     const pid_t child = spawn([&] {
-      const std::unique_ptr<RingT> ring = attach(spec);
+      const std::unique_ptr<RingT> ring = attach(spec, RingRole::kWriter);
       body(*ring);
     });
     expect_all_exited_cleanly(harness::reap_all({child}, reap_deadline()));

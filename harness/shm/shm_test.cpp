@@ -188,6 +188,16 @@ TEST(SegmentSpec, InvalidSpecsNameTheField) {
       {[](SegmentSpec& s) { s.overflow = OverflowMode::kGated; }, "only a disruptor can be gated"},
       {[](SegmentSpec& s) { s.variant = StorageVariant{9}; }, "variant: unknown variant 9"},
       {[](SegmentSpec& s) { s.overflow = OverflowMode{4}; }, "overflow mode: unknown overflow mode 4"},
+      {[](SegmentSpec& s) { s.writer_mode = SegmentWriterMode{0}; }, "writer mode: unknown writer mode 0"},
+      {[](SegmentSpec& s) { s.marker_layout = SegmentMarkerLayout{3}; },
+       "marker layout: unknown marker layout 3"},
+      {[](SegmentSpec& s) { s.marker_layout = SegmentMarkerLayout::kApart; },
+       "marker layout: apart, but only a disruptor keeps its markers apart, not a seqlock"},
+      {[](SegmentSpec& s) {
+         s.variant = StorageVariant::kRwlock;
+         s.writer_mode = SegmentWriterMode::kSingle;
+       },
+       "writer mode: single, but a rwlock has no single-writer mode"},
       {[](SegmentSpec& s) { s.slot_stride = 100; }, "slot stride: 100 is not a positive multiple of 8"},
       {[](SegmentSpec& s) { s.slot_stride = 40; }, "slot stride: 40 bytes cannot hold a payload of 48"},
       {[](SegmentSpec& s) { s.region_bytes = 512; }, "region bytes: 512 cannot hold 8 slots of 128"},
@@ -411,6 +421,17 @@ INSTANTIATE_TEST_SUITE_P(
         Mismatch{"overflow_mode", StorageVariant::kDisruptor,
                  [](SegmentSpec& s) { s.overflow = OverflowMode::kGated; },
                  "overflow mode: segment has overwrite, expected gated"},
+        Mismatch{"writer_mode", StorageVariant::kSeqlock,
+                 [](SegmentSpec& s) {
+                   s = specs::seqlock_spec(kKind, kSmallRing, WriterMode::kSingle);
+                 },
+                 "writer mode: segment has multi, expected single"},
+        Mismatch{"marker_layout", StorageVariant::kDisruptor,
+                 [](SegmentSpec& s) {
+                   s = specs::disruptor_spec(kKind, kSmallRing, OverflowMode::kOverwrite,
+                                             WriterMode::kMulti, MarkerLayout::kApart);
+                 },
+                 "marker layout: segment has inline, expected apart"},
         Mismatch{"stride", StorageVariant::kSeqlock,
                  [](SegmentSpec& s) {
                    s.slot_stride += 64;

@@ -10,7 +10,10 @@
 
 namespace ringlab::shm::specs {
 
-inline SegmentSpec seqlock_spec(std::uint8_t kind, const RingSpec& ring) {
+inline SegmentSpec seqlock_spec(std::uint8_t kind, const RingSpec& ring,
+                                WriterMode writers = WriterMode::kMulti) {
+  using Single = SeqlockStorage<StdSync, SeqlockOrders, WriterMode::kSingle>;
+  if (writers == WriterMode::kSingle) return SharedStorage<Single>::segment_spec(kind, ring, {});
   return SharedStorage<SeqlockStorage<>>::segment_spec(kind, ring, {});
 }
 
@@ -18,8 +21,13 @@ inline SegmentSpec rwlock_spec(std::uint8_t kind, const RingSpec& ring) {
   return SharedStorage<RwlockStorage<ProcessSharedSync>>::segment_spec(kind, ring, {});
 }
 
-inline SegmentSpec disruptor_spec(std::uint8_t kind, const RingSpec& ring, OverflowMode mode) {
-  return SharedStorage<DisruptorStorage<>>::segment_spec(kind, ring, DisruptorOptions{mode});
+inline SegmentSpec disruptor_spec(std::uint8_t kind, const RingSpec& ring, OverflowMode mode,
+                                  WriterMode writers = WriterMode::kMulti,
+                                  MarkerLayout layout = MarkerLayout::kInline) {
+  using Single = DisruptorStorage<StdSync, BusySpinWait, DisruptorOrders, WriterMode::kSingle>;
+  const DisruptorOptions options{mode, layout};
+  if (writers == WriterMode::kSingle) return SharedStorage<Single>::segment_spec(kind, ring, options);
+  return SharedStorage<DisruptorStorage<>>::segment_spec(kind, ring, options);
 }
 
 }  // namespace ringlab::shm::specs

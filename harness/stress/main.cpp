@@ -12,7 +12,9 @@
 // With --processes, every writer, reader and watcher is a forked process
 // attached to one ring in POSIX shared memory (shm/shared_ring.hpp); they
 // report through a board in shared memory and the parent judges the same
-// way. Shared-memory rings start at counter 0.
+// way. Shared-memory rings start at counter 0. A single-writer variant runs
+// one writer process, which attaches with the writer role (it holds the
+// ring's writer lease); readers and watchers attach as readers.
 //
 // The variants are the registry's (harness/common/variants.hpp);
 // --list-variants prints them with their traits, and ctest's stress list is
@@ -71,8 +73,8 @@ ABSL_FLAG(std::string, variant, "seqlock",
           ringlab::stress::all_variants() + " (--list-variants says what each is); known bad, " +
               "expected to fail under ThreadSanitizer: " + ringlab::stress::known_bad_variants());
 ABSL_FLAG(int, writers, 2,
-          "writers (threads, or processes with --processes), 1..64; 1 for a variant with a "
-          "single writer");
+          "writers (threads, or processes with --processes), 1..64; a variant with a single "
+          "writer takes 1 only, and 1 is its default");
 ABSL_FLAG(int, readers, 2, "cursor readers, 1..32 (each polls with its own cursor)");
 ABSL_FLAG(int, watchers, 1,
           "slot watchers, 0..32: read slots round-robin, check each frame and that no "
@@ -97,7 +99,8 @@ ABSL_FLAG(bool, processes, false,
           "run every writer, reader and watcher as a forked process over a ring in POSIX "
           "shared memory, for the shareable variants: " +
               ringlab::stress::shareable_variants() +
-              ". Counters then start at 0, so --first_counter may not be given");
+              " (a single-writer variant's writer process takes the ring's writer lease). "
+              "Counters then start at 0, so --first_counter may not be given");
 
 namespace ringlab::stress {
 namespace {
@@ -243,6 +246,7 @@ std::variant<Config, int> configure(int argc, char** argv) {
     }
     config.first_counter = 0;
   }
+  if (facts->single_writer && !given(argc, argv, "writers")) config.writers = 1;
   if (config.writers < 1 || config.writers > kMaxWriters) {
     return usage_error(absl::StrCat("--writers must be 1..", kMaxWriters));
   }

@@ -92,14 +92,19 @@ class Members {
 template <class RingT>
 class StressRun {
  public:
-  StressRun(const Config& config, RingT& ring, typename Members<RingT>::Attach attach = {})
+  // How a forked member attaches: as a writer or a reader, which matters to a
+  // single-writer ring (its writer takes the ring's writer lease).
+  using AttachAs = std::function<std::unique_ptr<RingT>(shm::RingRole)>;
+
+  StressRun(const Config& config, RingT& ring, AttachAs attach = {})
       : config_(config), ring_(ring), attach_(std::move(attach)) {}
 
   Result run() {
     Result result;
     const auto start = Clock::now();
     const unsigned alarm_seconds = static_cast<unsigned>(config_.max_seconds) + 120;
-    Members<RingT> readers(ring_, attach_, alarm_seconds), writers(ring_, attach_, alarm_seconds);
+    Members<RingT> readers(ring_, attach_as(shm::RingRole::kReader), alarm_seconds);
+    Members<RingT> writers(ring_, attach_as(shm::RingRole::kWriter), alarm_seconds);
     const auto cursors = static_cast<std::size_t>(config_.readers);
     for (std::size_t r = 0; r < cursors; ++r) readers.spawn(role(&Roles<RingT>::read, r));
     for (std::size_t r = cursors; r < cursors + static_cast<std::size_t>(config_.watchers); ++r) {
@@ -136,6 +141,11 @@ class StressRun {
       Roles<RingT> roles(config_, ring, *board_);
       (roles.*body)(index);
     };
+  }
+
+  typename Members<RingT>::Attach attach_as(shm::RingRole role) const {
+    if (!attach_) return {};
+    return [attach = attach_, role] { return attach(role); };
   }
 
   bool readers_ready() const {
@@ -210,7 +220,7 @@ class StressRun {
 
   const Config& config_;
   RingT& ring_;
-  const typename Members<RingT>::Attach attach_;
+  const AttachAs attach_;
   const harness::SharedBlock<Board> board_;
 };
 
@@ -231,8 +241,10 @@ class RunSegment {
 };
 
 // A run of variant V (harness/common/variants.hpp) as the config says: in this
-// process, or across processes over V's shared ring. Exits 2 if the ring
-// cannot be made (a spec the flags let through but the ring refuses).
+// process, or across processes over V's shared ring, where writer processes
+// attach with the writer role and the rest as readers (the parent never
+// writes). Exits 2 if the ring cannot be made (a spec the flags let through
+// but the ring refuses).
 template <class V>
 Result run_variant(const Config& config) {
   const auto refuse = [](const absl::Status& status) {
@@ -246,8 +258,9 @@ Result run_variant(const Config& config) {
       const RunSegment segment;
       auto ring = shm::create_ring<Storage>(segment.name(), config.spec, V::shared_options());
       if (!ring.ok()) refuse(ring.status());
-      auto attach = [name = segment.name(), spec = config.spec]() -> std::unique_ptr<RingT> {
-        auto attached = shm::attach_ring<Storage>(name, spec, V::shared_options());
+      auto attach = [name = segment.name(),
+                     spec = config.spec](shm::RingRole role) -> std::unique_ptr<RingT> {
+        auto attached = shm::attach_ring<Storage>(name, spec, V::shared_options(), {.role = role});
         if (attached.ok()) return *std::move(attached);
         std::fprintf(stderr, "ringlab_stress: process %d: %s\n", static_cast<int>(::getpid()),
                      std::string(attached.status().message()).c_str());

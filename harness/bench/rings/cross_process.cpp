@@ -78,7 +78,10 @@ class SharedRing {
     const shm::SegmentName name = task.ring_name();
     // A name with our pid in it can only be a dead process's leftover.
     (void)shm::Segment::unlink(name);
-    auto ring = shm::create_ring<typename RingT::storage_type>(name, task.ring_spec(), options);
+    // The writer role: this process writes, which a single-writer ring allows
+    // its lease holder only; the peer attaches as a reader.
+    auto ring = shm::create_ring<typename RingT::storage_type>(name, task.ring_spec(), options,
+                                                               {.role = shm::RingRole::kWriter});
     if (!ring.ok()) return ring.status();
     return SharedRing(name, *std::move(ring));
   }

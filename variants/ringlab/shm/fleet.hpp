@@ -12,6 +12,14 @@
 //   std::optional<Frame> frame = fleet->read(*id);        // routed by id.kind()
 //   absl::StatusOr<PollResult> news = fleet->poll(kTemperature, cursor);
 //
+// Single-writer storages (WriterMode::kSingle): each kind has one writer node
+// at a time. declare(kind, spec, options, RingRole::kWriter) makes this node
+// the kind's writer at its first use (taking the ring's writer lease, see
+// shared_ring.hpp); a kind declared kReader (the default) is read only, and
+// publishing to it is FailedPrecondition. A second live writer node's first
+// use fails naming the writer's pid; a dead one's lease is taken over.
+// Many-writer storages ignore the role: every node may publish to every kind.
+//
 // Kinds are declared at run time, not as template "kind types" (the seed's
 // OrbitTyped): an id names its kind only at run time, so read(id) needs a
 // run-time table of kinds anyway, and a process that takes its kinds and specs
@@ -20,8 +28,8 @@
 // never declared is FailedPrecondition naming the kind, and creates nothing.
 //
 // Spec clashes are FailedPrecondition naming the kind and the field:
-//   - declare() again with another capacity, payload capacity or storage
-//     options: "capacity: declared 8, redeclared 16";
+//   - declare() again with another capacity, payload capacity, storage
+//     options or (single writer) role: "capacity: declared 8, redeclared 16";
 //   - the kind's ring exists with another spec (another process declared it
 //     otherwise, or another storage variant made it): the segment's own
 //     message, e.g. "capacity: segment has 8, expected 16". Such a first use
@@ -83,9 +91,9 @@ class Fleet {
 
   // The spec the kind's ring is created with on first use, and that an
   // existing ring must match. Declaring a kind again with the same spec is a
-  // no-op; with another, a clash.
+  // no-op; with another, a clash. `role`: single-writer storages only.
   absl::Status declare(std::uint8_t kind, const RingSpec& spec,
-                       const StorageOptions& options = {}) {
+                       const StorageOptions& options = {}, RingRole role = RingRole::kReader) {
     if (!state_) return not_joined();
     const absl::StatusOr<SegmentSpec> segment = segment_spec<Storage>(kind, spec, options);
     absl::Status valid = segment.ok() ? validate(*segment) : segment.status();
@@ -93,10 +101,10 @@ class Fleet {
     std::lock_guard lock(state_->mutex);
     std::optional<Declaration>& declared = state_->kinds[kind].declared;
     if (!declared) {
-      declared = Declaration{spec, options};
+      declared = Declaration{spec, options, role};
       return absl::OkStatus();
     }
-    return state_->about(kind, redeclaration(*declared, Declaration{spec, options}));
+    return state_->about(kind, redeclaration(*declared, Declaration{spec, options, role}));
   }
 
   // Mints an id of (kind, this node, the ring's next counter).
@@ -181,6 +189,7 @@ class Fleet {
   struct Declaration {
     RingSpec ring;
     StorageOptions options;
+    RingRole role = RingRole::kReader;
   };
 
   struct KindEntry {
@@ -214,9 +223,9 @@ class Fleet {
                                "never declared; declare(", unsigned{kind},
                                ", spec) must come before its first use")));
       }
-      auto ring = open_or_create_ring<Storage>(segment(kind), entry.declared->ring,
-                                               entry.declared->options,
-                                               SharedRingOptions{group_access});
+      auto ring = open_or_create_ring<Storage>(
+          segment(kind), entry.declared->ring, entry.declared->options,
+          SharedRingOptions{.group_access = group_access, .role = entry.declared->role});
       if (!ring.ok()) return about(kind, ring.status());
       entry.ring = std::move(*ring);
       // (F2) release: pairs with (F3); the ring's construction happens-before
@@ -259,6 +268,9 @@ class Fleet {
     }
     if (was.ring.payload_capacity != now.ring.payload_capacity) {
       return clash("payload capacity", was.ring.payload_capacity, now.ring.payload_capacity);
+    }
+    if (RingType::kSingleWriter && was.role != now.role) {
+      return clash("role", to_string(was.role), to_string(now.role));
     }
     if (was.options == now.options) return absl::OkStatus();
     const OverflowMode was_mode = overflow_mode(was);

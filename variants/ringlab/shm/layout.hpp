@@ -62,6 +62,35 @@ inline std::string describe_mode(std::uint8_t raw) {
   return absl::StrCat("unknown overflow mode ", raw);
 }
 
+// How many processes may write the ring: any number (each registered in the
+// storage's writer table) or one, holding the region's writer lease. The
+// header's own codes, apart from WriterMode's, so that 0 names neither.
+enum class SegmentWriterMode : std::uint8_t { kMulti = 1, kSingle = 2 };
+
+constexpr SegmentWriterMode segment_writer_mode(WriterMode mode) {
+  return mode == WriterMode::kSingle ? SegmentWriterMode::kSingle : SegmentWriterMode::kMulti;
+}
+
+// Where the slot markers lie: on each slot's first line (seqlock, and rwlock's
+// per-slot lock), or in a dense array apart from the bodies (a disruptor
+// option). 0 names neither.
+enum class SegmentMarkerLayout : std::uint8_t { kInline = 1, kApart = 2 };
+
+inline std::string describe_writer_mode(std::uint8_t raw) {
+  switch (raw) {
+    case static_cast<std::uint8_t>(SegmentWriterMode::kMulti): return "multi";
+    case static_cast<std::uint8_t>(SegmentWriterMode::kSingle): return "single";
+  }
+  return absl::StrCat("unknown writer mode ", raw);
+}
+inline std::string describe_marker_layout(std::uint8_t raw) {
+  switch (raw) {
+    case static_cast<std::uint8_t>(SegmentMarkerLayout::kInline): return "inline";
+    case static_cast<std::uint8_t>(SegmentMarkerLayout::kApart): return "apart";
+  }
+  return absl::StrCat("unknown marker layout ", raw);
+}
+
 // What a creator asks for and an attacher expects. The caller computes
 // slot_stride and region_bytes from its storage (e.g. SeqlockStorage's
 // slot_stride(spec) and region_bytes(spec)), so a storage whose layout changes
@@ -70,6 +99,8 @@ struct SegmentSpec {
   std::uint8_t kind = 0;
   StorageVariant variant = StorageVariant::kSeqlock;
   OverflowMode overflow = OverflowMode::kOverwrite;  // kGated for disruptor only
+  SegmentWriterMode writer_mode = SegmentWriterMode::kMulti;  // kSingle: seqlock, disruptor
+  SegmentMarkerLayout marker_layout = SegmentMarkerLayout::kInline;  // kApart: disruptor only
   std::uint64_t capacity = 0;                         // slots, a power of two
   std::uint64_t payload_capacity = 0;                 // bytes per frame
   std::uint64_t slot_stride = 0;                      // bytes from one slot to the next
@@ -80,7 +111,10 @@ struct SegmentSpec {
 inline constexpr std::array<char, 8> kMagic = {'R', 'I', 'N', 'G', 'L', 'A', 'B', 'S'};
 // Bumped whenever LayoutHeader, the meaning of a field or a storage's region
 // layout changes. 2: writer tables and owner numbers in markers (crash recovery).
-inline constexpr std::uint32_t kLayoutVersion = 2;
+// 3: the writer mode (byte 19) and the marker layout (byte 28) take reserved
+// bytes; the seqlock and disruptor regions gained the writer lease word, and
+// the disruptor's markers may lie apart from the bodies.
+inline constexpr std::uint32_t kLayoutVersion = 3;
 
 // The state word. Non-zero codes, so that zero-filled memory (an object not yet
 // written) is neither.
@@ -96,10 +130,11 @@ struct LayoutHeader {
   std::uint8_t kind;               // the NetId64 kind the ring carries
   std::uint8_t variant;            // a StorageVariant
   std::uint8_t overflow_mode;      // an OverflowMode
-  std::uint8_t reserved0;          // 0; explicit, so no byte of the header is padding
+  std::uint8_t writer_mode;        // a SegmentWriterMode
   std::int32_t creator_pid;        // informational: who created it
   std::uint32_t creator_uid;       // informational; fstat's owner is what attach trusts
-  std::uint32_t reserved1;         // 0
+  std::uint8_t marker_layout;      // a SegmentMarkerLayout
+  std::array<std::uint8_t, 3> reserved;  // 0; explicit, so no byte of the header is padding
   std::uint64_t capacity;
   std::uint64_t payload_capacity;
   std::uint64_t slot_stride;
@@ -117,10 +152,11 @@ static_assert(offsetof(LayoutHeader, state) == 12);
 static_assert(offsetof(LayoutHeader, kind) == 16);
 static_assert(offsetof(LayoutHeader, variant) == 17);
 static_assert(offsetof(LayoutHeader, overflow_mode) == 18);
-static_assert(offsetof(LayoutHeader, reserved0) == 19);
+static_assert(offsetof(LayoutHeader, writer_mode) == 19);
 static_assert(offsetof(LayoutHeader, creator_pid) == 20);
 static_assert(offsetof(LayoutHeader, creator_uid) == 24);
-static_assert(offsetof(LayoutHeader, reserved1) == 28);
+static_assert(offsetof(LayoutHeader, marker_layout) == 28);
+static_assert(offsetof(LayoutHeader, reserved) == 29);
 static_assert(offsetof(LayoutHeader, capacity) == 32);
 static_assert(offsetof(LayoutHeader, payload_capacity) == 40);
 static_assert(offsetof(LayoutHeader, slot_stride) == 48);
@@ -164,6 +200,14 @@ inline bool is_known_variant(std::uint8_t raw) {
 inline bool is_known_mode(std::uint8_t raw) {
   return raw <= static_cast<std::uint8_t>(OverflowMode::kGated);
 }
+inline bool is_known_writer_mode(std::uint8_t raw) {
+  return raw == static_cast<std::uint8_t>(SegmentWriterMode::kMulti) ||
+         raw == static_cast<std::uint8_t>(SegmentWriterMode::kSingle);
+}
+inline bool is_known_marker_layout(std::uint8_t raw) {
+  return raw == static_cast<std::uint8_t>(SegmentMarkerLayout::kInline) ||
+         raw == static_cast<std::uint8_t>(SegmentMarkerLayout::kApart);
+}
 
 // Each returns the first problem of one group of a spec's fields, as
 // "field: problem", or nothing.
@@ -177,6 +221,26 @@ inline Problem storage_problem(const SegmentSpec& spec) {
   if (spec.overflow == OverflowMode::kGated && spec.variant != StorageVariant::kDisruptor) {
     return absl::StrCat("overflow mode: gated, but only a disruptor can be gated, not a ",
                         describe_variant(variant));
+  }
+  return std::nullopt;
+}
+
+inline Problem writers_problem(const SegmentSpec& spec) {
+  const auto writers = static_cast<std::uint8_t>(spec.writer_mode);
+  const auto layout = static_cast<std::uint8_t>(spec.marker_layout);
+  if (!is_known_writer_mode(writers)) {
+    return absl::StrCat("writer mode: ", describe_writer_mode(writers));
+  }
+  if (!is_known_marker_layout(layout)) {
+    return absl::StrCat("marker layout: ", describe_marker_layout(layout));
+  }
+  if (spec.writer_mode == SegmentWriterMode::kSingle && spec.variant == StorageVariant::kRwlock) {
+    return "writer mode: single, but a rwlock has no single-writer mode";
+  }
+  if (spec.marker_layout == SegmentMarkerLayout::kApart &&
+      spec.variant != StorageVariant::kDisruptor) {
+    return absl::StrCat("marker layout: apart, but only a disruptor keeps its markers apart, "
+                        "not a ", describe_variant(static_cast<std::uint8_t>(spec.variant)));
   }
   return std::nullopt;
 }
@@ -232,7 +296,7 @@ inline Problem region_problem(const SegmentSpec& spec) {
 // the spec a segment's header claims.
 inline Problem spec_problem(const SegmentSpec& spec) {
   for (Problem (*check)(const SegmentSpec&) :
-       {&storage_problem, &ring_problem, &stride_problem, &region_problem}) {
+       {&storage_problem, &writers_problem, &ring_problem, &stride_problem, &region_problem}) {
     if (Problem problem = check(spec)) return problem;
   }
   return std::nullopt;
@@ -244,6 +308,12 @@ std::string show(const T& value) {
 }
 inline std::string show(StorageVariant v) { return describe_variant(static_cast<std::uint8_t>(v)); }
 inline std::string show(OverflowMode m) { return describe_mode(static_cast<std::uint8_t>(m)); }
+inline std::string show(SegmentWriterMode m) {
+  return describe_writer_mode(static_cast<std::uint8_t>(m));
+}
+inline std::string show(SegmentMarkerLayout l) {
+  return describe_marker_layout(static_cast<std::uint8_t>(l));
+}
 inline std::string show(std::uint8_t v) { return absl::StrCat(unsigned{v}); }
 inline std::string show(const std::array<char, 8>& magic) {
   return absl::StrCat("\"", absl::CHexEscape(absl::string_view(magic.data(), magic.size())), "\"");
@@ -283,8 +353,10 @@ inline LayoutHeader make_header(const SegmentSpec& spec, std::int32_t creator_pi
   h.kind = spec.kind;
   h.variant = static_cast<std::uint8_t>(spec.variant);
   h.overflow_mode = static_cast<std::uint8_t>(spec.overflow);
+  h.writer_mode = static_cast<std::uint8_t>(spec.writer_mode);
   h.creator_pid = creator_pid;
   h.creator_uid = creator_uid;
+  h.marker_layout = static_cast<std::uint8_t>(spec.marker_layout);
   h.capacity = spec.capacity;
   h.payload_capacity = spec.payload_capacity;
   h.slot_stride = spec.slot_stride;
@@ -296,13 +368,15 @@ inline LayoutHeader make_header(const SegmentSpec& spec, std::int32_t creator_pi
 
 // The spec a header claims, raw enum values included (validate() rejects unknown ones).
 inline SegmentSpec spec_of(const LayoutHeader& h) {
-  return SegmentSpec{h.kind,
-                     static_cast<StorageVariant>(h.variant),
-                     static_cast<OverflowMode>(h.overflow_mode),
-                     h.capacity,
-                     h.payload_capacity,
-                     h.slot_stride,
-                     h.region_bytes};
+  return SegmentSpec{.kind = h.kind,
+                     .variant = static_cast<StorageVariant>(h.variant),
+                     .overflow = static_cast<OverflowMode>(h.overflow_mode),
+                     .writer_mode = static_cast<SegmentWriterMode>(h.writer_mode),
+                     .marker_layout = static_cast<SegmentMarkerLayout>(h.marker_layout),
+                     .capacity = h.capacity,
+                     .payload_capacity = h.payload_capacity,
+                     .slot_stride = h.slot_stride,
+                     .region_bytes = h.region_bytes};
 }
 
 // The shared state word of a mapped header. `header_bytes` is the segment's
@@ -332,8 +406,10 @@ namespace detail {
 inline absl::Status check_identity(const LayoutHeader& h) {
   absl::Status s = expect_equal("magic", h.magic, kMagic);
   if (s.ok()) s = expect_equal("layout version", h.version, kLayoutVersion);
-  if (s.ok()) s = expect_equal("reserved byte 19", h.reserved0, std::uint8_t{0});
-  if (s.ok()) s = expect_equal("reserved bytes 28..31", h.reserved1, std::uint32_t{0});
+  for (std::size_t i = 0; s.ok() && i < h.reserved.size(); ++i) {
+    s = expect_equal(absl::StrCat("reserved byte ", offsetof(LayoutHeader, reserved) + i),
+                     h.reserved[i], std::uint8_t{0});
+  }
   return s;
 }
 
@@ -350,6 +426,8 @@ inline absl::Status check_matches(const SegmentSpec& found, const SegmentSpec& e
   absl::Status s = expect_equal("kind", found.kind, expected.kind);
   if (s.ok()) s = expect_equal("variant", found.variant, expected.variant);
   if (s.ok()) s = expect_equal("overflow mode", found.overflow, expected.overflow);
+  if (s.ok()) s = expect_equal("writer mode", found.writer_mode, expected.writer_mode);
+  if (s.ok()) s = expect_equal("marker layout", found.marker_layout, expected.marker_layout);
   if (s.ok()) s = expect_equal("capacity", found.capacity, expected.capacity);
   if (s.ok()) s = expect_equal("payload capacity", found.payload_capacity, expected.payload_capacity);
   if (s.ok()) s = expect_equal("slot stride", found.slot_stride, expected.slot_stride);

@@ -11,16 +11,34 @@
 // is destroyed when a ring goes away: the segment outlives its users until
 // Segment::unlink and the last unmap. Counters start at 0.
 //
+// Writers. A many-writer storage's ring may be written by every process that
+// opens it (each registers in the segment's writer table). A single-writer
+// storage's ring (WriterMode::kSingle) has one writer process at a time, and
+// each process says which it is by SharedRingOptions::role:
+//   kReader (the default)  opens the ring without writing it; Ring::write,
+//                          claim and try_write return FailedPrecondition;
+//   kWriter                takes the region's writer lease as it opens the ring
+//                          (Ring::take_writer_lease): FailedPrecondition naming
+//                          the segment and the live writer's pid if another
+//                          process holds it; a writer whose process is gone is
+//                          taken over, and the counters it left unfinished read
+//                          Unavailable. The lease is given back when the ring
+//                          goes away (or by Ring::give_back_writer_lease); a
+//                          reader may take it later with take_writer_lease().
+// The segment records the writer mode, so that a ring of one mode never
+// attaches to a segment of the other.
+//
 // Only storages whose every shared object is address-free may live here
 // (SharedStorage below): seqlock and disruptor over StdSync with a polling wait
-// strategy, and rwlock over ProcessSharedSync. BlockingWait sleeps on a
-// process-local condition variable, so a writer in another process could
-// never wake its readers; it is refused at compile time.
+// strategy, for many writers or one, and rwlock over ProcessSharedSync.
+// BlockingWait sleeps on a process-local condition variable, so a writer in
+// another process could never wake its readers; it is refused at compile time.
 #pragma once
 
 #include <concepts>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -48,26 +66,45 @@ template <class Sync>
 concept ProcessSharedLocks =
     StdAtomics<Sync> && std::same_as<typename Sync::shared_mutex, ProcessSharedRwLock>;
 
-template <StdAtomics Sync, class Orders>
-struct SharedStorage<SeqlockStorage<Sync, Orders, WriterMode::kMulti>> {
-  using S = SeqlockStorage<Sync, Orders, WriterMode::kMulti>;
+template <StdAtomics Sync, class Orders, WriterMode kWriters>
+struct SharedStorage<SeqlockStorage<Sync, Orders, kWriters>> {
+  using S = SeqlockStorage<Sync, Orders, kWriters>;
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options&) {
-    return {kind,          StorageVariant::kSeqlock, OverflowMode::kOverwrite, ring.capacity,
-            ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
+    return {.kind = kind,
+            .variant = StorageVariant::kSeqlock,
+            .overflow = OverflowMode::kOverwrite,
+            .writer_mode = segment_writer_mode(kWriters),
+            .marker_layout = SegmentMarkerLayout::kInline,
+            .capacity = ring.capacity,
+            .payload_capacity = ring.payload_capacity,
+            .slot_stride = S::slot_stride(ring),
+            .region_bytes = S::region_bytes(ring)};
   }
 };
 
-template <StdAtomics Sync, template <class...> class Wait, class Orders>
-struct SharedStorage<DisruptorStorage<Sync, Wait, Orders, WriterMode::kMulti>> {
-  using S = DisruptorStorage<Sync, Wait, Orders, WriterMode::kMulti>;
+constexpr SegmentMarkerLayout segment_marker_layout(MarkerLayout layout) {
+  return layout == MarkerLayout::kApart ? SegmentMarkerLayout::kApart
+                                        : SegmentMarkerLayout::kInline;
+}
+
+template <StdAtomics Sync, template <class...> class Wait, class Orders, WriterMode kWriters>
+struct SharedStorage<DisruptorStorage<Sync, Wait, Orders, kWriters>> {
+  using S = DisruptorStorage<Sync, Wait, Orders, kWriters>;
   static_assert(S::Strategy::kCrossProcess,
                 "this wait strategy sleeps on a process-local object: a writer in another "
                 "process could not wake its readers");
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options& options) {
-    return {kind,          StorageVariant::kDisruptor, options.mode, ring.capacity,
-            ring.payload_capacity, S::slot_stride(ring, options), S::region_bytes(ring, options)};
+    return {.kind = kind,
+            .variant = StorageVariant::kDisruptor,
+            .overflow = options.mode,
+            .writer_mode = segment_writer_mode(kWriters),
+            .marker_layout = segment_marker_layout(options.layout),
+            .capacity = ring.capacity,
+            .payload_capacity = ring.payload_capacity,
+            .slot_stride = S::slot_stride(ring, options),
+            .region_bytes = S::region_bytes(ring, options)};
   }
 };
 
@@ -76,8 +113,15 @@ struct SharedStorage<RwlockStorage<Sync, Orders>> {
   using S = RwlockStorage<Sync, Orders>;
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options&) {
-    return {kind,          StorageVariant::kRwlock, OverflowMode::kOverwrite, ring.capacity,
-            ring.payload_capacity, S::slot_stride(ring), S::region_bytes(ring)};
+    return {.kind = kind,
+            .variant = StorageVariant::kRwlock,
+            .overflow = OverflowMode::kOverwrite,
+            .writer_mode = SegmentWriterMode::kMulti,
+            .marker_layout = SegmentMarkerLayout::kInline,
+            .capacity = ring.capacity,
+            .payload_capacity = ring.payload_capacity,
+            .slot_stride = S::slot_stride(ring),
+            .region_bytes = S::region_bytes(ring)};
   }
 };
 
@@ -95,19 +139,42 @@ absl::StatusOr<SegmentSpec> segment_spec(std::uint8_t kind, const RingSpec& ring
   return SharedStorage<Storage>::segment_spec(kind, ring, options);
 }
 
+// What this process does with a single-writer ring (see the top of this file).
+enum class RingRole : std::uint8_t { kReader, kWriter };
+
+inline const char* to_string(RingRole role) {
+  return role == RingRole::kWriter ? "writer" : "reader";
+}
+
+struct SharedRingOptions {
+  // 0660 instead of 0600 (see CreateOptions::group_access). Creating only.
+  bool group_access = false;
+  // Single-writer storages only; a many-writer storage's ring is every
+  // process's to write.
+  RingRole role = RingRole::kReader;
+};
+
 namespace detail {
 
+// The ring over the segment, as `role` has this process use it. Fails only
+// when a writer cannot take the writer lease; the segment stays.
 template <Shareable Storage>
-std::unique_ptr<Ring<Storage>> ring_over(Segment segment, const RingSpec& ring,
-                                         const typename Storage::Options& options) {
+absl::StatusOr<std::unique_ptr<Ring<Storage>>> ring_over(Segment segment, const RingSpec& ring,
+                                                         const typename Storage::Options& options,
+                                                         RingRole role) {
+  const std::string shm = segment.posix_name();
   auto keeper = std::make_shared<Segment>(std::move(segment));
   std::byte* const region = keeper->region();
   const std::uint8_t kind = keeper->header().kind;
   std::unique_ptr<Ring<Storage>> adopted =
       Ring<Storage>::adopt(kind, ring, options, region, std::move(keeper));
-  // A full writer table is no error: this process then writes as owner 0,
-  // whose unfinished slots nobody can take over (detail/writer_table.hpp).
-  if constexpr (requires { adopted->storage().register_writer_process(); }) {
+  if constexpr (Ring<Storage>::kSingleWriter) {
+    if (role == RingRole::kWriter) {
+      if (absl::Status s = adopted->take_writer_lease(); !s.ok()) return about(shm, s);
+    }
+  } else if constexpr (requires { adopted->storage().register_writer_process(); }) {
+    // A full writer table is no error: this process then writes as owner 0,
+    // whose unfinished slots nobody can take over (detail/writer_table.hpp).
     (void)adopted->storage().register_writer_process();
   }
   return adopted;
@@ -126,11 +193,6 @@ CreateOptions with_init(const RingSpec& ring, const typename Storage::Options& o
 
 }  // namespace detail
 
-struct SharedRingOptions {
-  // 0660 instead of 0600 (see CreateOptions::group_access).
-  bool group_access = false;
-};
-
 template <Shareable Storage>
 absl::StatusOr<std::unique_ptr<Ring<Storage>>> create_ring(
     const SegmentName& name, const RingSpec& ring, const typename Storage::Options& options = {},
@@ -140,17 +202,18 @@ absl::StatusOr<std::unique_ptr<Ring<Storage>>> create_ring(
   absl::StatusOr<Segment> segment =
       Segment::create(name, *spec, detail::with_init<Storage>(ring, options, shared.group_access));
   if (!segment.ok()) return segment.status();
-  return detail::ring_over<Storage>(std::move(*segment), ring, options);
+  return detail::ring_over<Storage>(std::move(*segment), ring, options, shared.role);
 }
 
 template <Shareable Storage>
 absl::StatusOr<std::unique_ptr<Ring<Storage>>> attach_ring(
-    const SegmentName& name, const RingSpec& ring, const typename Storage::Options& options = {}) {
+    const SegmentName& name, const RingSpec& ring, const typename Storage::Options& options = {},
+    const SharedRingOptions& shared = {}) {
   const absl::StatusOr<SegmentSpec> spec = segment_spec<Storage>(name.kind, ring, options);
   if (!spec.ok()) return spec.status();
   absl::StatusOr<Segment> segment = Segment::attach(name, *spec);
   if (!segment.ok()) return segment.status();
-  return detail::ring_over<Storage>(std::move(*segment), ring, options);
+  return detail::ring_over<Storage>(std::move(*segment), ring, options, shared.role);
 }
 
 // *created (if given) says whether this call created the segment.
@@ -164,7 +227,7 @@ absl::StatusOr<std::unique_ptr<Ring<Storage>>> open_or_create_ring(
       name, *spec, detail::with_init<Storage>(ring, options, shared.group_access));
   if (!segment.ok()) return segment.status();
   if (created != nullptr) *created = segment->created();
-  return detail::ring_over<Storage>(std::move(*segment), ring, options);
+  return detail::ring_over<Storage>(std::move(*segment), ring, options, shared.role);
 }
 
 // The shared-memory aliases of ringlab.hpp's rings.
@@ -172,5 +235,9 @@ using SharedSeqlockRing = Ring<SeqlockStorage<StdSync>>;
 template <template <class...> class Wait = BusySpinWait>
 using SharedDisruptorRing = Ring<DisruptorStorage<StdSync, Wait>>;
 using SharedRwlockRing = Ring<RwlockStorage<ProcessSharedSync>>;
+using SharedSeqlockSingleRing = Ring<SeqlockStorage<StdSync, SeqlockOrders, WriterMode::kSingle>>;
+template <template <class...> class Wait = BusySpinWait>
+using SharedDisruptorSingleRing =
+    Ring<DisruptorStorage<StdSync, Wait, DisruptorOrders, WriterMode::kSingle>>;
 
 }  // namespace ringlab::shm
