@@ -203,17 +203,29 @@ class Walker {
   }
 
   // Nothing new: waits for the next counter (polling shared memory) where the
-  // ring can, or gives the processor away.
+  // ring can, or gives the processor away. A gated reader whose wait spins
+  // gives it away too: the writer it would spin against is waiting for it,
+  // and with more processes than cores only the scheduler's tick would let
+  // the writer run.
   void idle() {
     if constexpr (WaitingRing<RingT>) {
-      ring_.wait_for(next(), std::chrono::milliseconds(1));
-    } else {
-      std::this_thread::yield();
+      if (!(gated() && kSpins)) {
+        ring_.wait_for(next(), std::chrono::milliseconds(1));
+        return;
+      }
     }
+    std::this_thread::yield();
   }
 
  private:
   static constexpr bool kGates = GatingRing<RingT> && WaitingRing<RingT>;
+  static constexpr bool kSpins =
+      harness::wait_strategy_of<typename RingT::storage_type>() == "busy-spin";
+
+  bool gated() const {
+    if constexpr (kGates) return gate_.has_value();
+    return false;
+  }
 
   RingT& ring_;
   FrameBuffer buffer_;
