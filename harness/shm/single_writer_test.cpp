@@ -4,16 +4,18 @@
 //
 //   Contract  one writer process and reader processes: frames whole, exact
 //             loss, wraparound, and a writer lease handed from one writer
-//             process to the next as each exits.
+//             process to the next as each exits. (The registry's single-writer
+//             variants run shared_ring_test.cpp's contract too; this list adds
+//             the disruptor's markers apart and a yielding gated ring.)
 //   Lease     a second live writer is refused, naming the writer's pid and the
 //             segment; a reader cannot write (until it takes the lease); the
 //             other writer mode or marker layout does not attach.
 //   Takeover  a writer SIGKILLed at each crash point (crash_fixture.hpp's
-//             KillAt) leaves its
-//             lease and a Pending counter; the next writer's attach takes the
-//             lease over and commits that counter as abandoned, so cursors,
-//             bounded or not, move past it at once as Unavailable, and the new
-//             writer's frames reach a reader that started before the crash.
+//             KillAt) leaves its lease and a Pending counter; the next
+//             writer's attach takes the lease over and commits that counter as
+//             abandoned, so cursors, bounded or not, move past it at once as
+//             Unavailable, and the new writer's frames reach a reader that
+//             started before the crash.
 //   Fleet     a node writes only the kinds it declared with the writer role.
 //
 // Children leave by _exit, never back into GoogleTest; each runs under alarm()
