@@ -83,6 +83,8 @@ TYPED_TEST(Conformance, RegistryTraitsHold) {
         shm::segment_spec<SharedStorage>(TestFixture::kKind, RingSpec{4, 16}, V::shared_options());
     ASSERT_TRUE(spec.ok()) << spec.status();
     EXPECT_EQ(spec->overflow == OverflowMode::kGated, V::lossless);
+    EXPECT_EQ(spec->writer_mode == shm::SegmentWriterMode::kSingle, V::single_writer)
+        << "the shared ring's writer mode is not the in-process ring's";
   }
 }
 
