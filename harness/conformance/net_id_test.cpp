@@ -1,4 +1,4 @@
-// NetId64: bit layout, text form and wire form (shared/seed/NOTES.md "NetId64").
+// NetId64: bit layout, text form and wire form (docs/design.md, "Ids and frames").
 #include <gtest/gtest.h>
 
 #include <array>

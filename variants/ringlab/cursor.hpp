@@ -1,12 +1,13 @@
 // RingCursor and poll: a reader's walk through a ring by counter, with exact
 // loss accounting. Invariant [ExactLoss]: for every poll,
 //   delivered + loss.overwritten + loss.unavailable + loss.stalled == to - from,
-// and a cursor never moves past a Pending counter (orbit-core's fix of the
-// seed's defect 3), so a frame that commits late is still delivered, unless
-// the cursor has a stall bound [StallBound]: a counter that stays Pending for
-// longer than the bound is given up and counted as stalled loss. A writer
-// that dies between its claim and its commit leaves its counter Pending until a
-// later writer laps the slot; with a bound, readers move on within it.
+// and a cursor never moves past a Pending counter (the fix of the seed's
+// defect 3, docs/design.md "Origin"), so a frame that commits late is still
+// delivered, unless the cursor has a stall bound [StallBound]: a counter that
+// stays Pending for longer than the bound is given up and counted as stalled
+// loss. A writer that dies between its claim and its commit leaves its counter
+// Pending until a later writer laps the slot; with a bound, readers move on
+// within it.
 //
 // A poll follows the slot markers [FollowMarkers]: it reads the next
 // counter's slot and decides from its marker alone, reading the ring's head

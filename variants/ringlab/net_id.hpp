@@ -1,5 +1,5 @@
-// NetId64 and NodeId: the ring's frame identity (layout from the seed, see
-// shared/seed/NOTES.md "NetId64").
+// NetId64 and NodeId: the ring's frame identity (layout from the seed; see
+// docs/design.md, "Ids and frames").
 //
 //   bit 63            56 55                40 39                              0
 //       +--------------+--------------------+--------------------------------+
@@ -8,7 +8,8 @@
 //
 // The counter field is the low 40 bits of the ring's 64-bit claim counter.
 // Nothing in ringlab compares a 40-bit id counter with a 64-bit ring counter
-// (the seed's defect 4): rings keep full 64-bit counters in their slots.
+// (the seed's defect 4, docs/design.md "Origin"): rings keep full 64-bit
+// counters in their slots.
 #pragma once
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // The Sync policy: everything a variant needs from the platform to synchronise.
-// Variants are written once against this interface (DESIGN.md section 3):
+// Variants are written once against this interface (docs/design.md, "The Sync
+// policy"):
 //
 //   Sync::atomic<T>            load/store/fetch_add/compare_exchange_* with an
 //                              explicit std::memory_order, as std::atomic
