@@ -317,6 +317,21 @@ class VersionedSlot {
     commit(marker, c);
   }
 
+  // After a single writer's lease is taken over [SoleWriter]: the counters
+  // below head whose slots the dead writer never committed, newest first and
+  // at most a lap back (counters it claimed, or marked, and left), for the new
+  // writer to commit as abandoned so readers see them Unavailable rather than
+  // Pending for good. marker_of(c) is counter c's marker.
+  template <class MarkerOf, class Abandon>
+  static void abandon_unfinished(std::uint64_t head, std::uint64_t capacity, MarkerOf&& marker_of,
+                                 Abandon&& abandon) {
+    for (std::uint64_t c = head; c-- > 0 && head - c <= capacity;) {
+      // (P7), as in read(): the dead writer's stores are all visible [DeadWritesVisible].
+      if (marker_of(c).load(order_of<Orders>("P7")) >= committed_marker(c)) break;
+      abandon(c);
+    }
+  }
+
   static void commit(Word& marker, std::uint64_t c) {
     // (P6) release: pairs with the reader's acquire load (P7) and with the next
     // writer's CAS (P2); publishes the body stores (P5).

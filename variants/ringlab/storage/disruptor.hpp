@@ -212,11 +212,9 @@ class DisruptorStorage {
     if (!taken.ok) return taken;
     sequencer_.resume_sole_writer();
     if (taken.took_over) {
-      const std::uint64_t head = sequencer_.cursor();
-      for (std::uint64_t c = head; c-- > 0 && head - c <= spec_.capacity;) {
-        if (marker(c).load(order_of<Orders>("P7")) >= detail::committed_marker(c)) break;  // (P7)
-        store(c, {}, {}, /*abandoned=*/true);
-      }
+      Slot::abandon_unfinished(
+          sequencer_.cursor(), spec_.capacity, [this](std::uint64_t c) -> Word& { return marker(c); },
+          [this](std::uint64_t c) { store(c, {}, {}, /*abandoned=*/true); });
     }
     return taken;
   }

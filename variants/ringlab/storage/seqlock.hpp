@@ -149,10 +149,9 @@ class SeqlockStorage {
     if (!taken.ok) return taken;
     own_.next = head();
     if (taken.took_over) {
-      for (std::uint64_t c = own_.next; c-- > 0 && own_.next - c <= spec_.capacity;) {
-        if (marker(c).load(order_of<Orders>("P7")) >= detail::committed_marker(c)) break;  // (P7)
-        store(c, {}, {}, /*abandoned=*/true);
-      }
+      Slot::abandon_unfinished(
+          own_.next, spec_.capacity, [this](std::uint64_t c) -> Word& { return marker(c); },
+          [this](std::uint64_t c) { store(c, {}, {}, /*abandoned=*/true); });
     }
     return taken;
   }
