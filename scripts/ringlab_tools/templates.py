@@ -36,13 +36,18 @@ TEMPLATES = {name: Template(text) for name, text in {
     # --- one-way latency ------------------------------------------------------------------
     "why_latency": (
         "**One-way latency.** The limit is the cache-line ping-pong, ${pingpong}: one line "
-        "crosses from one core to the other per one-way trip. A ring frame crosses several "
-        "in turn: the writer's claim of its counter, the slot's marker and the body's lines, "
-        "and a locked read-modify-write on a line the reader is polling costs a round trip "
-        "of its own before the frame can commit. The best peer, ${best_latency_peer}, is at "
-        "${best_latency_peer_p50} p50 and ${best_latency_peer_p99} p99, "
-        "${best_latency_peer_vs_pingpong} the ping-pong.${frag_best_p99}${frag_stamp}"
-        "${frag_peer_cost}"),
+        "crosses from one core to the other per one-way trip. A queue's reader spins on the "
+        "writer's index and then fetches the slot: two crossings, one after the other. A "
+        "ringlab reader follows slot markers: it spins on the next slot's own line, which "
+        "carries the marker, the frame header and the first payload bytes, so one crossing "
+        "brings it the frame; but while the writer fills that line the spinning reader takes "
+        "it back, and each take costs the writer another crossing before the commit lands. "
+        "A multi-writer ring also claims its counter and takes its slot with locked "
+        "read-modify-writes. The best peer, ${best_latency_peer}, is at ${best_latency_peer_p50} "
+        "p50 and ${best_latency_peer_p99} p99, ${best_latency_peer_vs_pingpong} the "
+        "ping-pong: where that is below 1.67, a p50 of 0.6× the peer's lies below the "
+        "ping-pong itself, which no frame crossing a core can beat.${frag_best_p99}"
+        "${frag_stamp}${frag_peer_cost}"),
     "why_latency_variant": (
         "**${variant}**${frag_detail}, not met: ${missed}. p50 ${p50}, ${p50_vs_peer} the best "
         "peer's and ${p50_vs_pingpong} the ping-pong; p99 ${p99}, ${p99_vs_peer} the "
@@ -50,12 +55,13 @@ TEMPLATES = {name: Template(text) for name, text in {
 
     # --- transfer -------------------------------------------------------------------------
     "why_transfer": (
-        "**Transfer.** A queue's writer publishes with a store its store buffer absorbs and "
-        "runs ahead into lines its reader is not touching; the best peer, "
-        "${best_transfer_peer}, delivers ${best_transfer_peer_rate}. An overwrite ring's "
-        "writer never waits: a reader that falls behind loses frames, counted exactly, so "
-        "its delivered/s is read beside its loss. A lossless ring's writer waits for its "
-        "slowest reader instead, as a queue's does."),
+        "**Transfer.** The best peer, ${best_transfer_peer}, delivers "
+        "${best_transfer_peer_rate}, moving one 64-byte line a frame. A ring slot holds "
+        "the frame header beside its 64 payload bytes (marker, id, version, kind and length: "
+        "96 bytes), so each frame moves two lines from writer to reader and, a lap later, "
+        "two invalidations back. An overwrite ring's writer never waits: a reader that falls "
+        "behind loses frames, counted exactly, so its delivered/s is read beside its loss. A "
+        "lossless ring's writer waits for its slowest reader instead, as a queue's does."),
     "why_transfer_variant": (
         "**${variant}**${frag_detail}, ${lossless_text}, not met: ${missed}. Its reader "
         "received ${transfer} (${transfer_vs_peer} the best peer's) while its writer wrote "
@@ -64,7 +70,9 @@ TEMPLATES = {name: Template(text) for name, text in {
     # --- two writers ----------------------------------------------------------------------
     "why_mpmc": (
         "**Two writers.** With two writers every claim is contended: both claim the next "
-        "counter on one line, which moves between their cores on each frame. The best "
+        "counter on one line (a fetch_add), which moves between their cores on each frame, "
+        "and each then takes its slot with a CAS. On a machine with fewer cores than the "
+        "two writers and the reader, the scheduler, not the ring, sets the pace. The best "
         "multi-writer peer, ${best_mpmc_peer}, delivers ${best_mpmc_peer_rate} at 2 writers "
         "× 1 reader."),
     "why_mpmc_variant": (
@@ -75,16 +83,21 @@ TEMPLATES = {name: Template(text) for name, text in {
     # --- writer isolation -----------------------------------------------------------------
     "why_isolation": (
         "**Writer isolation.** A single writer is held to its own time alone: beside a "
-        "polling reader, and beside a reader preempted by a busy thread on its CPU. A reader "
-        "that polls a line the writer writes next takes that line from the writer's core; a "
-        "reader preempted while holding anything the writer needs makes it wait out a time "
-        "slice."),
+        "polling reader, and beside a reader preempted by a busy thread on its CPU. Its "
+        "write path has no locked read-modify-write and reads no line a reader writes, so no "
+        "reader can make it wait for a store to complete; what remains is that every line it "
+        "writes was read by the reader a lap before, and each of those stores needs the "
+        "reader's copy invalidated, which its store buffer hides until it fills. The "
+        "stalled scenario's timings are stamp to stamp around one write, at the stamp "
+        "clock's resolution, so a store buffer that drains later shows in the writer's rate "
+        "(writes/s over the whole run) more than in its percentiles."),
     "why_isolation_variant": (
         "**${variant}**${frag_detail}, not met: ${missed}. Write p50 ${write_alone_p50} "
         "alone and ${write_beside_reader_p50} beside a polling reader "
         "(${write_beside_reader_ratio}); p99 ${write_alone_p99} alone and "
-        "${write_preempted_p99} beside a preempted reader (${write_preempted_ratio})."
-        "${frag_cost}"),
+        "${write_preempted_p99} beside a preempted reader (${write_preempted_ratio}); "
+        "${write_alone_rate} writes alone and ${write_beside_reader_rate} beside a polling "
+        "reader (${write_beside_reader_rate_ratio}).${frag_cost}"),
 
     # --- cross-process --------------------------------------------------------------------
     "why_cross_process": (
