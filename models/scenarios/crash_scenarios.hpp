@@ -151,7 +151,7 @@ constexpr CrashPoint crash_point_of(LeaseEnd end) {
   }
 }
 
-// A single-writer storage, capacity 2, counters from 2^40 - 1. Thread 0 is
+// A single-writer storage, capacity 2 (or 1), counters from 2^40 - 1. Thread 0 is
 // writer process A, which holds the writer lease (taken in before()); thread
 // 1 is writer process B; thread 2 polls from kFirst. A publishes kFirst, then
 // claims kDead = kFirst + 1 and either publishes it and gives the lease back
@@ -166,11 +166,14 @@ constexpr CrashPoint crash_point_of(LeaseEnd end) {
 // order, never kDead's frame when A died, nothing stalled. At the end: head is
 // kFirst + 3; B's frame is Ready and delivered; kDead is Ready and delivered
 // when A gave the lease back, otherwise committed as abandoned by B's takeover
-// (take_writer_lease) and counted unavailable exactly once (no writer laps its
-// slot), so a polling reader is not left at a Pending counter for good.
-template <class Storage, LeaseEnd kAEnds>
-struct LeaseScenario : Scenario<LeaseScenario<Storage, kAEnds>, 3> {
+// (take_writer_lease), so a polling reader is not left at a Pending counter for
+// good: with capacity 2 it is counted unavailable exactly once (no writer laps
+// its slot); with capacity 1, B's own frame laps it, and it is counted
+// unavailable (abandoned) or overwritten.
+template <class Storage, LeaseEnd kAEnds, std::size_t kCapacity = 2>
+struct LeaseScenario : Scenario<LeaseScenario<Storage, kAEnds, kCapacity>, 3> {
   static constexpr bool kDies = kAEnds != LeaseEnd::kGiveBack;
+  static_assert(kCapacity == 2 || (kCapacity == 1 && kDies));
   static constexpr std::uint64_t kFirst = k40BitEdge;
   static constexpr std::uint64_t kDead = kFirst + 1;  // A's second counter
   static constexpr std::uint64_t kEnd = kFirst + 3;
@@ -178,7 +181,7 @@ struct LeaseScenario : Scenario<LeaseScenario<Storage, kAEnds>, 3> {
   static constexpr std::uint64_t kPidB = 2;
   static constexpr unsigned kPolls = 2;
 
-  RingSpec spec{2, kPayloadBytes};
+  RingSpec spec{kCapacity, kPayloadBytes};
   detail::AlignedRegion region{Storage::region_bytes(spec)};
   std::optional<Storage> storage;               // the reader's
   std::array<std::optional<Storage>, 2> views;  // per writer process
@@ -238,14 +241,19 @@ struct LeaseScenario : Scenario<LeaseScenario<Storage, kAEnds>, 3> {
     RL_ASSERT(storage->head() == kEnd);
     RL_ASSERT(reader.cursor.next_counter == kEnd);
     RL_ASSERT(reader.delivered + reader.loss.total() == kEnd - kFirst);  // [ExactLoss] over the run
-    RL_ASSERT(reader.loss.unavailable == (kDies ? 1 : 0));
-    RL_ASSERT(reader.has(kFirst + 2));              // B's frame
-    RL_ASSERT(reader.has(kDead) == !kDies);
+    RL_ASSERT(reader.has(kFirst + 2));  // B's frame
     FrameBuffer& out = g_buffers[1];
     RL_ASSERT(storage->read_counter(kFirst + 2, out) == SlotRead::kCopied);
     RL_ASSERT(out.ver == kFirst + 2);
-    RL_ASSERT(storage->read_counter(kDead, out) ==
-              (kDies ? SlotRead::kAbandoned : SlotRead::kCopied));
+    if constexpr (kCapacity == 1) {
+      RL_ASSERT(reader.loss.unavailable <= 1 && !reader.has(kDead));
+      RL_ASSERT(storage->read_counter(kDead, out) == SlotRead::kNewer);
+    } else {
+      RL_ASSERT(reader.loss.unavailable == (kDies ? 1 : 0));
+      RL_ASSERT(reader.has(kDead) == !kDies);
+      RL_ASSERT(storage->read_counter(kDead, out) ==
+                (kDies ? SlotRead::kAbandoned : SlotRead::kCopied));
+    }
     for (auto& v : views) v.reset();
     storage.reset();
   }
@@ -269,6 +277,8 @@ std::vector<ModelCase> lease_takeover_cases(const std::string& prefix) {
                                                                    ".lease_takeover_mid_payload"),
       model_case<LeaseScenario<Storage, LeaseEnd::kDieBeforePublish>>(
           prefix + ".lease_takeover_before_publish"),
+      model_case<LeaseScenario<Storage, LeaseEnd::kDieMidPayload, 1>>(
+          prefix + ".lease_takeover_mid_payload_cap1"),
   };
 }
 

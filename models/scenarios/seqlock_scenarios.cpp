@@ -38,6 +38,8 @@
 //   lease_takeover_after_claim, _after_mark, _mid_payload, _before_publish:
 //                        A dies on its second frame instead; B takes the lease
 //                        over, commits A's counter as abandoned and writes on
+//   lease_takeover_mid_payload_cap1: the same at capacity 1, where B's frame
+//                        then laps A's counter (abandoned or overwritten)
 //
 // Invariants are checked inside each test. Mutants: each single site of
 // SeqlockOrders weakened (mutation.hpp), run against each writer mode's
