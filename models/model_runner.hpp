@@ -26,13 +26,15 @@ namespace ringlab::models {
 
 // Base of every scenario: a Relacy test suite for kThreads threads. The test
 // object is built afresh for each iteration, so per-iteration state lives here.
-// No crash plan unless the scenario has a Processes member (built after this).
+// No crash plan unless the scenario has a Processes member (built after this),
+// and no SeqCstFenceRule unless the scenario's constructor turns it on.
 template <class Derived, unsigned kThreads>
 struct Scenario : rl::test_suite<Derived, kThreads> {
   static_assert(kThreads <= Processes::kMaxThreads);
   Scenario() {
     RelacySync::clock::reset();
     Processes::current() = nullptr;
+    SeqCstFenceRule::on() = false;
   }
 };
 

@@ -2,7 +2,8 @@
 // code: for site I and a weaker order o, the variant is instantiated with
 // WeakenedOrders<Orders, I, o>. Also the per-site expectations (which
 // weakenings must be caught), checked against the tables, and the ordering
-// audit (DESIGN.md section 5) that walks each site down from its declared order.
+// audit (results/ordering-audit.md) that walks each site down from its
+// declared order.
 //
 // Include after the scenarios (model_runner.hpp brings Relacy's macros).
 #pragma once
@@ -31,6 +32,7 @@ enum class Expect : unsigned char {
   kNotDetectable,  // a weaker order passes, but Relacy's model cannot show why
                    // the declared one is needed (it still is, by argument)
   kScenarioGap,    // a weaker order passes only because no scenario exercises it
+  kNotOnPath,      // the site is not executed in the writer mode of this list
   kNothingWeaker,  // declared relaxed (or a fence that can go no lower)
 };
 
@@ -40,6 +42,7 @@ inline const char* to_string(Expect e) {
     case Expect::kOverStrong: return "over-strong";
     case Expect::kNotDetectable: return "not detectable in Relacy's model";
     case Expect::kScenarioGap: return "scenario gap";
+    case Expect::kNotOnPath: return "not on this writer mode's path";
     case Expect::kNothingWeaker: return "relaxed: nothing weaker";
   }
   return "?";

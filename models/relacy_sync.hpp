@@ -1,11 +1,13 @@
 // RelacySync: the Sync policy (variants/ringlab/sync.hpp) mapped onto the
 // Relacy race detector, so that the variant headers are model-checked exactly
-// as they ship (DESIGN.md sections 3 and 5).
+// as they ship.
 //
 //   Sync::atomic<T>         an 8-byte handle to a heap-allocated Relacy atomic:
 //                           the storages lay their words out 8 bytes apart in a
 //                           byte region, and rl::atomic<uint64_t> is 56 bytes.
-//   Sync::fence             rl::atomic_thread_fence (relaxed: a no-op, as in std)
+//   Sync::fence             rl::atomic_thread_fence (relaxed: a no-op, as in std);
+//                           seq_cst fences also order seq_cst loads where a
+//                           scenario turns SeqCstFenceRule on
 //   Sync::shared_mutex      Relacy's reader-writer mutex (the rwlock emulation)
 //   Sync::mutex             rl::mutex
 //   Sync::condition_variable  rl condvar; wait_until may time out at any point
@@ -157,6 +159,40 @@ inline rl::debug_info info(const std::source_location& loc) {
 
 class Processes;
 
+// Relacy (C++ mode) orders a seq_cst fence only against other seq_cst fences.
+// C++20 also orders it against seq_cst operations ([atomics.order] p4.2): if a
+// store happens before a seq_cst fence, a seq_cst load after that fence in
+// the total order S reads that store or a later one. With S following
+// execution order, as it does in Relacy: a seq_cst load sees every store that
+// happens before a seq_cst fence executed earlier. Scenarios whose verdict
+// rests on that rule turn it on (the single writer's (D18) against a
+// registering reader's (D7)); before each seq_cst load the loading thread
+// then takes in the clock of the latest seq_cst fence. The clock stays with
+// the thread, so its later operations see those stores too: stronger than
+// C++, which constrains only that load. So the rule can hide a weakening,
+// never invent a failure.
+struct SeqCstFenceRule {
+  // Off unless the running scenario turns it on (models::Scenario resets it).
+  static bool& on() {
+    static bool enabled = false;
+    return enabled;
+  }
+  static void before_seq_cst_load(const rl::debug_info& info) {
+    rl::context& c = rl::ctx();
+    rl::thread_info_base& t = *c.threadx_;
+    bool raised = false;
+    for (rl::thread_id_t i = 0; i != c.get_thread_count(); ++i) {
+      if (i != t.index_ && c.seq_cst_fence_order_[i] > t.acq_rel_order_[i]) {
+        t.acq_rel_order_[i] = c.seq_cst_fence_order_[i];
+        raised = true;
+      }
+    }
+    if (raised && c.collecting_history()) {
+      c.exec_log_msg(info, "seq_cst load after a seq_cst fence: sees the stores before it");
+    }
+  }
+};
+
 // Thrown by RelacySync::crash_point where a crash plan says the calling
 // thread's process dies; caught by Processes::run in the scenario's thread.
 struct ProcessDied {};
@@ -198,6 +234,9 @@ struct RelacySync {
     atomic& operator=(const atomic&) = delete;
 
     T load(std::memory_order mo, here loc = here::current()) const {
+      if (mo == std::memory_order_seq_cst && SeqCstFenceRule::on()) {
+        SeqCstFenceRule::before_seq_cst_load(adapter::info(loc));
+      }
       return impl_->load(adapter::to_rl(mo), adapter::info(loc));
     }
     void store(T value, std::memory_order mo, here loc = here::current()) {
@@ -428,8 +467,9 @@ struct RelacySync {
 
 // The processes of a crash scenario (a member of the scenario, so one per
 // iteration). Its crash plan says at which CrashPoint a thread's process dies;
-// the plan is set in the scenario's constructor and only read while the
-// threads run. Dying is a ProcessDied exception from RelacySync::crash_point,
+// the plan is set in the scenario's constructor, and while the threads run
+// each thread only counts down its own entry (plain memory: no other thread
+// reads it). Dying is a ProcessDied exception from RelacySync::crash_point,
 // thrown through the storage code and caught by run() in the same fiber: the
 // thread stores nothing more, as a process killed there would not.
 //
@@ -448,10 +488,11 @@ class Processes {
   Processes(const Processes&) = delete;
   Processes& operator=(const Processes&) = delete;
 
-  // Thread `thread`'s process dies the first time it reaches `where`.
-  void crash_at(unsigned thread, CrashPoint where) {
+  // Thread `thread`'s process dies at `where`, once it has passed it alive
+  // `survive` times (0: the first time it gets there).
+  void crash_at(unsigned thread, CrashPoint where, unsigned survive = 0) {
     RL_ASSERT(thread < kMaxThreads);
-    plan_[thread] = Plan{true, where};
+    plan_[thread] = Plan{true, where, survive};
   }
 
   // Runs `body` as the life of this thread's process; false when it died at
@@ -483,8 +524,12 @@ class Processes {
     return dead_[pid - 1].load(std::memory_order_acquire, loc);  // [DeadWritesVisible]
   }
 
-  bool dies_at(unsigned thread, CrashPoint where) const {
-    return thread < kMaxThreads && plan_[thread].set && plan_[thread].where == where;
+  // Called at each crash point the thread reaches: whether it dies there.
+  bool dies_at(unsigned thread, CrashPoint where) {
+    if (thread >= kMaxThreads || !plan_[thread].set || plan_[thread].where != where) return false;
+    if (plan_[thread].survive == 0) return true;
+    --plan_[thread].survive;
+    return false;
   }
 
   // The running scenario's processes, or nullptr. Models::Scenario clears it
@@ -499,6 +544,7 @@ class Processes {
   struct Plan {
     bool set = false;
     CrashPoint where = CrashPoint::kAfterClaim;
+    unsigned survive = 0;
   };
   std::array<Plan, kMaxThreads> plan_{};
   std::array<RelacySync::atomic<bool>, kMaxThreads> dead_;
@@ -510,7 +556,7 @@ inline bool RelacySync::process_gone(std::uint64_t pid, here loc) {
 }
 
 inline void RelacySync::crash_point(CrashPoint where, here loc) {
-  const Processes* p = Processes::current();
+  Processes* p = Processes::current();
   if (p == nullptr) return;
   rl::context& c = rl::ctx();
   if (!p->dies_at(static_cast<unsigned>(c.current_thread()), where)) return;

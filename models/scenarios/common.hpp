@@ -10,16 +10,23 @@
 //                  over StorageSource: [ExactLoss] per poll and over the run,
 //                  frames in counter order, every loss an overwrite, and every
 //                  frame still in the ring at the end delivered.
+//   BoundedPollScenario  W writers x 1 polling reader with a stall bound
+//                  [StallBound]: an unclaimed counter is never given up, a
+//                  Pending counter lapped while the reader waits is counted
+//                  overwritten, never stalled once the lap came first.
 //
 // Results hold for these bounded scenarios under Relacy's memory model only.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "ringlab/cursor.hpp"
 #include "ringlab/detail/region.hpp"
@@ -175,6 +182,11 @@ using LappedWriters2 = SlotScenario<Storage, /*capacity=*/2, /*writers=*/2, /*wr
 template <class Storage>
 using WrapReaders = SlotScenario<Storage, /*capacity=*/2, /*writers=*/1, /*writes each=*/3,
                                  /*readers=*/2, /*passes=*/1, /*first counter=*/k40BitEdge>;
+// 1 writer x 2 readers, capacity 1, 2 writes from 2^32 - 1: the writer laps
+// the only slot while the readers copy it (a single writer's lapped_writers).
+template <class Storage>
+using WrapReaders1 = SlotScenario<Storage, /*capacity=*/1, /*writers=*/1, /*writes each=*/2,
+                                  /*readers=*/2, /*passes=*/1, /*first counter=*/k32BitEdge>;
 
 // A FrameSource over a bare storage, answering as Ring::probe and
 // Ring::read_state_at do: the slot first, the head only when the slot cannot
@@ -202,6 +214,54 @@ struct ConformingPoll {
   }
 };
 
+// A polling reader's record of a run (scenario state: one per iteration).
+// Each poll checks [ExactLoss], and that every frame is whole, carries the
+// counter it was delivered as, and comes in counter order, once.
+struct PollTally {
+  PollTally(RingCursor from, std::uint64_t first_counter, unsigned writer_count = 1)
+      : cursor(from), first(first_counter), writers(writer_count) {}
+
+  RingCursor cursor;
+  std::uint64_t first;  // the run's first counter
+  unsigned writers;
+  std::uint64_t delivered = 0;
+  Loss loss;
+  std::uint64_t mask = 0;  // bit n: counter first + n delivered
+  std::uint64_t last = 0;  // counter + 1 of the last frame delivered
+
+  // Frames must carry counters below `end`; on_counter(c) checks more.
+  template <class Poller = ConformingPoll, class Source, class OnCounter>
+  PollStats poll(const Source& source, FrameBuffer& scratch, std::uint64_t end,
+                 OnCounter&& on_counter) {
+    const PollStats st =
+        Poller::poll(source, cursor, scratch, [&](const FrameBuffer& f, std::uint64_t c) {
+          check_whole(f, first, end, writers);
+          RL_ASSERT(f.ver == c);
+          RL_ASSERT(c + 1 > last);  // in counter order, no duplicates
+          RL_ASSERT(c - first < 64);
+          last = c + 1;
+          mask |= std::uint64_t{1} << (c - first);
+          on_counter(c);
+        });
+    RL_ASSERT(st.delivered + st.loss.total() == st.to - st.from);  // [ExactLoss]
+    delivered += st.delivered;
+    loss += st.loss;
+    return st;
+  }
+  template <class Poller = ConformingPoll, class Source>
+  PollStats poll(const Source& source, FrameBuffer& scratch, std::uint64_t end) {
+    return poll<Poller>(source, scratch, end, [](std::uint64_t) {});
+  }
+
+  bool has(std::uint64_t c) const { return (mask >> (c - first) & 1) != 0; }
+  // How many of the counters [from, to) were not delivered.
+  std::uint64_t missing(std::uint64_t from, std::uint64_t to) const {
+    std::uint64_t n = 0;
+    for (std::uint64_t c = from; c < to; ++c) n += has(c) ? 0 : 1;
+    return n;
+  }
+};
+
 // 1 writer x 1 polling reader. The writer claims, then publishes (a window in
 // which its counter is Pending). The reader polls kPolls times while it
 // writes, and after() polls once more when all is committed. Checked:
@@ -209,7 +269,7 @@ struct ConformingPoll {
 // == counters written); frames whole, in counter order, no duplicates; every
 // frame still in the ring at the end (the newest `capacity`) delivered; so with
 // kWrites <= capacity nothing may be lost at all (a poll that skips a Pending
-// counter loses its frame: the seed's defect 3). Nothing is abandoned, so every
+// counter loses its frame, as orbit-rs 0.1.0's poll did). Nothing is abandoned, so every
 // loss must be classified overwritten: the slot, not a head reload, says so.
 template <class Storage, std::size_t kCapacity, std::uint64_t kWrites, unsigned kPolls,
           std::uint64_t kFirst, class Poller = ConformingPoll>
@@ -220,11 +280,7 @@ struct PollScenario
   RingSpec spec{kCapacity, kPayloadBytes};
   detail::AlignedRegion region{Storage::region_bytes(spec)};
   std::optional<Storage> storage;
-  RingCursor cursor{kFirst};
-  std::uint64_t delivered = 0;
-  Loss loss;
-  std::uint64_t delivered_mask = 0;  // bit n: counter kFirst + n delivered
-  std::uint64_t last = 0;            // counter + 1 of the last frame delivered
+  PollTally reader{RingCursor::from_counter(kFirst), kFirst};
 
   void before() { storage.emplace(spec, region.data(), kFirst, typename Storage::Options{}); }
 
@@ -237,27 +293,16 @@ struct PollScenario
   }
 
   void poll_once(FrameBuffer& scratch) {
-    const StorageSource<Storage> source{&*storage, kFirst};
-    const PollStats st = Poller::poll(source, cursor, scratch, [&](const FrameBuffer& f) {
-      check_whole(f, kFirst, kEnd, 1);
-      RL_ASSERT(f.ver + 1 > last);  // in counter order, no duplicates
-      last = f.ver + 1;
-      delivered_mask |= std::uint64_t{1} << (f.ver - kFirst);
-    });
-    RL_ASSERT(st.delivered + st.loss.total() == st.to - st.from);  // [ExactLoss]
-    delivered += st.delivered;
-    loss += st.loss;
+    reader.poll<Poller>(StorageSource<Storage>{&*storage, kFirst}, scratch, kEnd);
   }
 
   void after() {
     poll_once(g_buffers[1]);
-    RL_ASSERT(cursor.next_counter == kEnd);
-    RL_ASSERT(delivered + loss.total() == kWrites);  // [ExactLoss] over the run
-    RL_ASSERT(loss.unavailable == 0);
+    RL_ASSERT(reader.cursor.next_counter == kEnd);
+    RL_ASSERT(reader.delivered + reader.loss.total() == kWrites);  // [ExactLoss] over the run
+    RL_ASSERT(reader.loss.unavailable == 0);
     // Every frame still in the ring was delivered: no frame lost while readable.
-    for (std::uint64_t n = kWrites > kCapacity ? kWrites - kCapacity : 0; n < kWrites; ++n) {
-      RL_ASSERT((delivered_mask >> n & 1) != 0);
-    }
+    RL_ASSERT(reader.missing(kWrites > kCapacity ? kEnd - kCapacity : kFirst, kEnd) == 0);
     storage.reset();
   }
 };
@@ -268,5 +313,103 @@ using PollWrap = PollScenario<Storage, 2, 3, 2, k40BitEdge>;
 // Capacity 4, 2 writes, 2 polls: nothing may be lost (a late commit included).
 template <class Storage, class Poller = ConformingPoll>
 using PollLateCommit = PollScenario<Storage, 4, 2, 2, 0, Poller>;
+// The same at capacity 2, across 2^32: every slot is written once.
+template <class Storage>
+using PollLateCommitCap2 = PollScenario<Storage, 2, 2, 2, k32BitEdge>;
+
+// kWriters writers x 1 polling reader whose cursor has a stall bound of zero
+// [StallBound]: it gives a counter up the second time it finds it Pending.
+// RingCursor times stalls by std::chrono::steady_clock, not by Sync::clock,
+// so the model cannot move its time; a zero bound makes the verdict the same
+// whatever the clock reads (now - since >= 0).
+//
+// kStartAtEnd: the cursor starts at kEnd, a counter no writer claims while it
+// polls: every probe finds an older marker, so it must deliver and lose
+// nothing and never start its clock; after() then writes kEnd, which the next
+// poll must deliver. Otherwise it starts at kFirst: with capacity 1, a counter
+// found Pending may be lapped before the reader looks again.
+//
+// Checked: [ExactLoss] per poll and over the run; frames whole, each the
+// counter it was delivered as, in counter order; the cursor never passes
+// kEnd and never starts its clock on it (an unclaimed counter is never given
+// up); nothing counted unavailable (nothing is abandoned). The last poll, in
+// after(), when every counter below kEnd is committed or lapped, counts
+// nothing stalled (a lapped counter is overwritten, whoever waited on it) and
+// ends at kEnd; of the newest `capacity` counters only stalled ones may be
+// missing.
+template <class Storage, std::size_t kCapacity, unsigned kWriters, std::uint64_t kWritesEach,
+          unsigned kPolls, bool kStartAtEnd>
+struct BoundedPollScenario
+    : Scenario<BoundedPollScenario<Storage, kCapacity, kWriters, kWritesEach, kPolls, kStartAtEnd>,
+               kWriters + 1> {
+  static constexpr std::uint64_t kFirst = k32BitEdge;
+  static constexpr std::uint64_t kEnd = kFirst + kWriters * kWritesEach;
+  static constexpr std::uint64_t kStart = kStartAtEnd ? kEnd : kFirst;
+  static_assert(kEnd - kFirst < 64);
+  RingSpec spec{kCapacity, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+  PollTally reader{
+      RingCursor::from_counter(kStart).with_stall_bound(RingCursor::clock::duration::zero()),
+      kFirst, kWriters};
+
+  void before() { storage.emplace(spec, region.data(), kFirst, typename Storage::Options{}); }
+
+  void thread(unsigned index) {
+    if (index < kWriters) {
+      for (std::uint64_t n = 0; n < kWritesEach; ++n) {
+        publish_frame(*storage, storage->claim(), index);
+      }
+    } else {
+      for (unsigned p = 0; p < kPolls; ++p) poll_once(g_buffers[0], kEnd);
+    }
+  }
+
+  // `claimed`: no counter at or past it has been claimed.
+  PollStats poll_once(FrameBuffer& scratch, std::uint64_t claimed) {
+    const PollStats st = reader.poll(StorageSource<Storage>{&*storage, kFirst}, scratch, claimed);
+    RL_ASSERT(st.loss.unavailable == 0);
+    // [StallBound]: never past, nor timing, a counter nobody claimed.
+    const RingCursor& cursor = reader.cursor;
+    RL_ASSERT(cursor.next_counter <= claimed);
+    RL_ASSERT(!(cursor.pending && cursor.pending_counter >= claimed));
+    return st;
+  }
+
+  void after() {
+    const PollStats st = poll_once(g_buffers[1], kEnd);
+    RL_ASSERT(st.loss.stalled == 0);
+    RL_ASSERT(reader.cursor.next_counter == kEnd);
+    RL_ASSERT(reader.delivered + reader.loss.total() == kEnd - kStart);  // [ExactLoss] over the run
+    // Of the frames still in the ring, only stalled ones may be missing.
+    const std::uint64_t in_ring =
+        std::max(kStart, kEnd - std::min<std::uint64_t>(kCapacity, kEnd - kFirst));
+    RL_ASSERT(reader.missing(in_ring, kEnd) <= reader.loss.stalled);
+    if constexpr (kStartAtEnd) {
+      RL_ASSERT(reader.delivered == 0 && reader.loss.total() == 0);
+      // The counter the cursor waited at, written at last: delivered, its
+      // clock never having run.
+      publish_frame(*storage, storage->claim(), 0);
+      const PollStats late = poll_once(g_buffers[1], kEnd + 1);
+      RL_ASSERT(late.delivered == 1 && late.loss.total() == 0);
+    }
+    storage.reset();
+  }
+};
+
+// A stalled cursor faces an unclaimed counter; a Pending counter is lapped
+// while the reader waits (capacity 1). Both writer modes; named
+// "<prefix>.stall_unclaimed", "<prefix>.pending_lapped".
+template <class Storage>
+std::vector<ModelCase> bounded_poll_cases(const std::string& prefix) {
+  constexpr bool kSingle = Storage::kWriterMode == WriterMode::kSingle;
+  constexpr unsigned kWriters = kSingle ? 1 : 2;
+  constexpr std::uint64_t kEach = kSingle ? 3 : 1;  // capacity 1: each counter laps the last
+  return {
+      model_case<BoundedPollScenario<Storage, 2, 1, 2, 2, true>>(prefix + ".stall_unclaimed"),
+      model_case<BoundedPollScenario<Storage, 1, kWriters, kEach, 2, false>>(prefix +
+                                                                              ".pending_lapped"),
+  };
+}
 
 }  // namespace ringlab::models

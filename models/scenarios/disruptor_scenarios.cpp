@@ -23,12 +23,26 @@
 // Crash recovery in overwrite mode, BusySpinWait: dead_writer_takeover_after_mark,
 //   _mid_payload, _before_publish and dead_writer_after_claim, as for the
 //   seqlock (scenarios/crash_scenarios.hpp); not in the mutant runs (the slot
-//   protocol's mutants run them in the seqlock's executable).
+//   protocol's mutants run them in the seqlock's executable). Likewise
+//   stall_unclaimed and pending_lapped (scenarios/common.hpp).
 //
-// Mutants: each single site of DisruptorOrders and of BlockingWaitOrders
-// weakened (mutation.hpp); ctest runs those the committed list
-// (expectations.hpp) says must be caught; `--audit FILE` runs every weaker
-// order of every site.
+// One writer (WriterMode::kSingle), named single_writer.*:
+//   wrap_readers_cap1, wrap_readers, lease_give_back, alert: as for the
+//                      seqlock's single writer (overwrite mode)
+//   gated_cap1         1 writer (3 writes) x 1 reader registering concurrently,
+//   gated_cap2         capacity 1 and 2: back-pressure, no loss, every counter
+//                      from the reader's start delivered; the single writer
+//                      scans the gates behind its fence (D18) once a lap
+//   gated_late_reader  the same, capacity 1, BusySpinWait, with the reader
+//                      registering only after 2 of the 3 frames: its (D6)/(D7)
+//                      against the writer's (D18)/(D5) [GateCacheIsFloor]
+//   poll_wrap, poll_late_commit, stall_unclaimed, pending_lapped,
+//   lease_takeover_*   as for the seqlock's single writer; not in the mutant runs
+//
+// Mutants: each single site of DisruptorOrders (run against each writer
+// mode's scenarios apart) and of BlockingWaitOrders weakened (mutation.hpp);
+// ctest runs those the committed lists (expectations.hpp) say must be caught;
+// `--audit FILE` runs every weaker order of every site.
 //
 // Results hold for these bounded scenarios under Relacy's memory model only.
 
@@ -104,7 +118,8 @@ struct AlertScenario : Scenario<AlertScenario<Storage>, 2> {
 
 // A gated reader: registers a gate, then consumes every counter from its start
 // to `end` through the barrier, advancing the gate, and releases it.
-// advance_to_start: F1's workaround (see GatedScenario).
+// advance_to_start: the workaround callers needed before register_gate raised
+// the gate to start (see GatedScenario).
 template <class Storage>
 void consume_gated(Storage& storage, std::uint64_t first, std::uint64_t end, unsigned writers,
                    FrameBuffer& out, bool advance_to_start = false) {
@@ -130,14 +145,19 @@ void consume_gated(Storage& storage, std::uint64_t first, std::uint64_t end, uns
 // consumes every counter from its start, advancing its gate.
 //
 // The reader uses register_gate's start as it is (no advance of its own).
-// Finding F1, found here: register_gate used to leave the gate at a floor read
-// by a relaxed cursor load (D3) before the gate CAS (D6); when start >= floor +
-// capacity (a stale D3, or >= capacity claims between D3 and D6) writers
-// waited for the gate to pass floor + capacity while the reader waited for
-// `start`: a deadlock (Relacy: livelock, context-bound, iteration 153).
-// sequencer.hpp now raises the gate to start inside register_gate (D8); this
-// scenario is its regression test. kAdvanceToStart = true is the workaround a
-// caller would need without that fix.
+// Finding F1 (results/ordering-audit.md), found here: register_gate used to
+// leave the gate at a floor read by a relaxed cursor load (D3) before the gate
+// CAS (D6); when start >= floor + capacity (a stale D3, or >= capacity claims
+// between D3 and D6) writers waited for the gate to pass floor + capacity
+// while the reader waited for `start`: a deadlock (Relacy: livelock,
+// context-bound, iteration 153). sequencer.hpp now raises the gate to start
+// inside register_gate (D8); this scenario is its regression test.
+// kAdvanceToStart = true is the workaround a caller would need without that fix.
+//
+// With a single writer (WriterMode::kSingle) the writer keeps its gate floor
+// in a field and rescans the gates once a lap, behind its seq_cst fence (D18):
+// a reader registering concurrently is either seen by that scan or starts at
+// a cursor the writer had published [GateCacheIsFloor].
 template <class Storage, unsigned kWriters, std::uint64_t kWritesEach, std::size_t kCapacity,
           bool kAdvanceToStart = false>
 struct GatedScenario
@@ -148,6 +168,12 @@ struct GatedScenario
   RingSpec spec{kCapacity, kPayloadBytes};
   detail::AlignedRegion region{Storage::region_bytes(spec)};
   std::optional<Storage> storage;
+
+  GatedScenario() {
+    // The single writer's [GateCacheIsFloor] rests on its fence (D18) ordering
+    // the reader's seq_cst cursor load (D7).
+    if constexpr (Storage::kWriterMode == WriterMode::kSingle) SeqCstFenceRule::on() = true;
+  }
 
   void before() {
     storage.emplace(spec, region.data(), kFirst, DisruptorOptions{OverflowMode::kGated});
@@ -161,6 +187,53 @@ struct GatedScenario
       return;
     }
     consume_gated(*storage, kFirst, kEnd, kWriters, g_buffers[0], kAdvanceToStart);
+  }
+
+  void after() {
+    RL_ASSERT(storage->head() == kEnd);
+    storage.reset();
+  }
+};
+
+// Gated, one writer, capacity 1, BusySpinWait (whose signal has no fence, so
+// the writer's only seq_cst fence is (D18)): the writer publishes kWrites
+// frames; the reader registers only once it has seen kRegisterAfter of them
+// published, through a relaxed count (so no happens-before from the writer):
+// its registration, (D6) then (D7), falls amid the writer's next claim, whose
+// gate scan (D5) may miss the new gate. That is the store-buffering shape of
+// [GateCacheIsFloor] (disruptor/sequencer.hpp): the reader's start must then
+// be at least the cursor the writer published before its fence (D18), or the
+// writer overwrites a frame the reader is owed. Checked as in GatedScenario:
+// every counter from the reader's start Ready when it gets there, frames
+// whole, no deadlock. SeqCstFenceRule on: Relacy alone would let (D7) read a
+// stale cursor past the fence.
+template <class Storage, std::uint64_t kWrites, std::uint64_t kRegisterAfter>
+struct GatedLateReaderScenario
+    : Scenario<GatedLateReaderScenario<Storage, kWrites, kRegisterAfter>, 2> {
+  static_assert(Storage::kWriterMode == WriterMode::kSingle);
+  static constexpr std::uint64_t kFirst = k40BitEdge;
+  static constexpr std::uint64_t kEnd = kFirst + kWrites;
+  RingSpec spec{1, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+  RelacySync::atomic<std::uint64_t> published{0};
+
+  GatedLateReaderScenario() { SeqCstFenceRule::on() = true; }
+
+  void before() {
+    storage.emplace(spec, region.data(), kFirst, DisruptorOptions{OverflowMode::kGated});
+  }
+
+  void thread(unsigned index) {
+    if (index == 0) {
+      for (std::uint64_t n = 0; n < kWrites; ++n) {
+        publish_frame(*storage, storage->claim(), 0);
+        published.store(n + 1, std::memory_order_relaxed);
+      }
+      return;
+    }
+    while (published.load(std::memory_order_relaxed) < kRegisterAfter) RelacySync::yield();
+    consume_gated(*storage, kFirst, kEnd, 1, g_buffers[0]);
   }
 
   void after() {
@@ -265,11 +338,41 @@ struct DisruptorCasesImpl {
   }
   static std::vector<ModelCase> all() {
     std::vector<ModelCase> v = mutant_cases();
-    // The slot protocol's mutants run them in the seqlock's executable.
+    // The slot protocol's and the cursor's mutants run them in the seqlock's executable.
     for (ModelCase& c : dead_writer_cases<Overwrite>("disruptor")) v.push_back(c);
     v.push_back(model_case<LappedWriters2<Overwrite>>("disruptor.lapped_writers_cap2"));
     v.push_back(model_case<PollWrap<Overwrite>>("disruptor.poll_wrap"));
     v.push_back(model_case<PollLateCommit<Overwrite>>("disruptor.poll_late_commit"));
+    for (ModelCase& c : bounded_poll_cases<Overwrite>("disruptor")) v.push_back(c);
+    return v;
+  }
+};
+
+template <class Orders>
+struct SoleDisruptorCasesImpl {
+  using Overwrite = DisruptorStorage<RelacySync, BusySpinWait, Orders, WriterMode::kSingle>;
+  using Gated = DisruptorStorage<RelacySync, BlockingWith<BlockingWaitOrders>::template type,
+                                 Orders, WriterMode::kSingle>;
+  static constexpr std::string_view kPrefix = "disruptor.single_writer";
+  static std::vector<ModelCase> mutant_cases() {
+    const std::string p(kPrefix);
+    return {
+        model_case<WrapReaders1<Overwrite>>(p + ".wrap_readers_cap1"),
+        model_case<GatedLateReaderScenario<Overwrite, 3, 2>>(p + ".gated_late_reader"),
+        model_case<GatedScenario<Gated, 1, 3, 1>>(p + ".gated_cap1"),
+        model_case<GatedScenario<Gated, 1, 3, 2>>(p + ".gated_cap2"),
+        lease_give_back_case<Overwrite>(p),
+        model_case<WrapReaders<Overwrite>>(p + ".wrap_readers"),
+        model_case<AlertScenario<Overwrite>>(p + ".alert"),
+    };
+  }
+  static std::vector<ModelCase> all() {
+    const std::string p(kPrefix);
+    std::vector<ModelCase> v = mutant_cases();
+    v.push_back(model_case<PollWrap<Overwrite>>(p + ".poll_wrap"));
+    v.push_back(model_case<PollLateCommitCap2<Overwrite>>(p + ".poll_late_commit"));
+    for (ModelCase& c : bounded_poll_cases<Overwrite>(p)) v.push_back(c);
+    for (ModelCase& c : lease_takeover_cases<Overwrite>(p)) v.push_back(c);
     return v;
   }
 };
@@ -278,6 +381,10 @@ struct DisruptorCasesImpl {
 template <class Orders>
 struct DisruptorCases {
   static std::vector<ModelCase> make() { return DisruptorCasesImpl<Orders>::mutant_cases(); }
+};
+template <class Orders>
+struct SoleDisruptorCases {
+  static std::vector<ModelCase> make() { return SoleDisruptorCasesImpl<Orders>::mutant_cases(); }
 };
 template <class WaitOrders>
 struct BlockingWaitCases {
@@ -290,8 +397,17 @@ struct BlockingWaitCases {
 
 int main(int argc, char** argv) {
   using namespace ringlab::models;
-  return model_main<Audited<DisruptorTable, DisruptorCases>, Audited<BlockingWaitTable, BlockingWaitCases>>(
-      argc, argv, "## disruptor\n\nScenarios (conforming, `storage/disruptor.hpp` as it ships; overwrite mode "
+  std::vector<ModelCase> conforming = DisruptorCasesImpl<ringlab::DisruptorOrders>::all();
+  for (ModelCase& c : SoleDisruptorCasesImpl<ringlab::DisruptorOrders>::all()) {
+    conforming.push_back(c);
+  }
+  return model_main<Audited<DisruptorTable, DisruptorCases>,
+                    Audited<SoleDisruptorTable, SoleDisruptorCases>,
+                    Audited<BlockingWaitTable, BlockingWaitCases>>(
+      argc, argv,
+      "## disruptor\n\nScenarios (conforming, `storage/disruptor.hpp` as it ships; overwrite mode "
       "with BusySpinWait, gated mode with BlockingWait):",
-      "versioned_slot.hpp|disruptor.hpp|sequencer.hpp|sequence_barrier.hpp|wait_strategy.hpp", DisruptorCasesImpl<ringlab::DisruptorOrders>::all());
+      "versioned_slot.hpp|disruptor.hpp|sequencer.hpp|sequence_barrier.hpp|wait_strategy.hpp|"
+      "writer_lease.hpp",
+      conforming);
 }

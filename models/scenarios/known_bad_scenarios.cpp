@@ -2,15 +2,17 @@
 // scenario that must catch it. Every case here must be caught, under at least
 // one scheduler, with a counterexample that names variant source lines.
 //
-//   seed_ordering          NOTES.md defect 1 as the seed shipped it (odd marker a
-//                          release store with no fence, reader's second marker
-//                          load acquire with no fence, plain payload): Relacy
-//                          reports the data race (1 writer x 2 readers)
+//   seed_ordering          orbit-rs 0.1.0's defect in the seqlock's orders, as it
+//                          shipped (odd marker a release store with no fence,
+//                          reader's second marker load acquire with no fence,
+//                          plain payload): Relacy reports the data race
+//                          (1 writer x 2 readers)
 //   seed_ordering_atomic   the same orders with a relaxed-atomic payload (so no
 //                          race to report): a torn frame passes the check
-//   lapped_tear            defect 2: the odd marker stored unconditionally, no
-//                          CAS, no check for a newer lap (2 writers, capacity 1)
-//   poll_skip_pending      defect 3: the seed's poll moves past a Pending counter;
+//   lapped_tear            orbit-rs 0.1.0's lapped writers: the odd marker stored
+//                          unconditionally, no CAS, no check for a newer lap
+//                          (2 writers, capacity 1)
+//   poll_skip_pending      orbit-rs 0.1.0's poll moves past a Pending counter;
 //                          with a late commit the frame is lost
 //   plain_payload          a seqlock otherwise conforming whose payload is plain
 //                          memory: Relacy reports the data race
