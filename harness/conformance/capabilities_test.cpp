@@ -136,6 +136,7 @@ TYPED_TEST(Lossless, PollWhileAWriterWaitsForTheGateLosesNothing) {
   auto reader = TestFixture::Reader::attach(*ring);
   ASSERT_TRUE(reader.ok());
   for (std::size_t i = 0; i < kCapacity; ++i) put(*ring, std::to_string(i));
+  ring->release_writer_thread();  // a single-writer ring's role passes to `writer`
   std::atomic<bool> writing{false};
   std::thread writer([&] {
     writing.store(true);

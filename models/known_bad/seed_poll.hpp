@@ -1,5 +1,6 @@
-// known bad, never conforming: the seed's poll (NOTES.md defect 3), kept only so
-// that the model checker (models/) can show that it catches it.
+// known bad, never conforming: the seed's poll (docs/design.md "Origin",
+// defect 3), kept only so that the model checker (models/) can show that it
+// catches it.
 //
 // It is the conforming poll_into (ringlab/cursor.hpp) over a source that
 // reports a Pending counter (claimed, not yet committed) as Unavailable, as the

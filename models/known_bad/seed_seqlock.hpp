@@ -9,10 +9,10 @@
 //                          over an older committed counter (VersionedSlot::begin_write)
 //   Claim::kUnconditional  the seed's claim: the writer stores the odd marker
 //                          whatever the slot holds, no CAS, no check for a newer
-//                          or in-flight lap (NOTES.md defect 2, "lapped writers")
+//                          or in-flight lap (docs/design.md "Origin", defect 2)
 //   Body::kAtomic          the conforming body: relaxed atomic words
-//   Body::kPlain           the payload as plain memory: a data race (NOTES.md
-//                          defect 1, and the "plain memcpy seqlock" of DESIGN.md 2)
+//   Body::kPlain           the payload as plain memory: a data race (docs/design.md
+//                          "Origin", defect 1)
 //
 // Instances (see the aliases at the end):
 //   SeedOrderingSeqlock     defect 1 as the seed shipped it: odd marker a release
