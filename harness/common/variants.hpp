@@ -97,16 +97,24 @@ struct Variant {
   static constexpr std::string_view storage = RingT::storage_type::kName;
 
   static options_type options() { return kOptions; }
-  // The options of the shared ring: the same.
+  // The options for another ring of this storage (its shared ring, or one over
+  // another Sync policy): the same, or the defaults where each Sync policy has
+  // its own empty Options type.
+  template <class OtherRing>
+  static typename OtherRing::StorageOptions options_for() {
+    using OtherOptions = typename OtherRing::StorageOptions;
+    if constexpr (std::is_same_v<OtherOptions, options_type>) {
+      return kOptions;
+    } else {
+      static_assert(std::is_empty_v<OtherOptions> && std::is_empty_v<options_type>,
+                    "another ring of the storage takes the same options, or none");
+      return OtherOptions{};
+    }
+  }
   static auto shared_options()
     requires shareable
   {
-    using SharedOptions = typename SharedRingT::StorageOptions;
-    if constexpr (std::is_same_v<SharedOptions, options_type>) {
-      return kOptions;
-    } else {
-      return SharedOptions{};
-    }
+    return options_for<SharedRingT>();
   }
 
   static_assert(std::is_same_v<std::remove_const_t<decltype(kOptions)>, options_type>,
@@ -166,12 +174,47 @@ constexpr bool first_of_its_storage(VariantList<Vs...>) {
   return !earlier;
 }
 
+// One variant per storage: the first of the list that has it.
+template <class List>
+struct FirstOfItsStorageIn {
+  template <class V>
+  using keep = std::bool_constant<first_of_its_storage<V>(List{})>;
+};
+template <class List>
+using one_per_storage_t = filter_t<FirstOfItsStorageIn<List>::template keep, List>;
+
 template <class V>
 struct IsWaiting : std::bool_constant<V::waits> {};
 template <class V>
 struct IsShareable : std::bool_constant<V::shareable> {};
+// Gated: its writers wait for registered readers (its ring's gated()).
 template <class V>
 struct IsLossless : std::bool_constant<V::lossless> {};
+template <class V>
+struct IsLending : std::bool_constant<V::lends> {};
+template <class V>
+struct IsSingleWriter : std::bool_constant<V::single_writer> {};
+template <class V>
+struct IsMultiWriter : std::bool_constant<!V::single_writer> {};
+
+// A ring of V's storage (orders, wait strategy, writer mode) over another Sync
+// policy: a test's instrumented one.
+template <class Storage, class Sync>
+struct WithSync;
+template <class Old, class Orders, class Sync>
+struct WithSync<RwlockStorage<Old, Orders>, Sync> {
+  using type = RwlockStorage<Sync, Orders>;
+};
+template <class Old, class Orders, WriterMode kWriters, class Sync>
+struct WithSync<SeqlockStorage<Old, Orders, kWriters>, Sync> {
+  using type = SeqlockStorage<Sync, Orders, kWriters>;
+};
+template <class Old, template <class...> class Wait, class Orders, WriterMode kWriters, class Sync>
+struct WithSync<DisruptorStorage<Old, Wait, Orders, kWriters>, Sync> {
+  using type = DisruptorStorage<Sync, Wait, Orders, kWriters>;
+};
+template <class V, class Sync>
+using ring_with_sync_t = Ring<typename WithSync<typename V::ring::storage_type, Sync>::type>;
 
 // ---- The registry -----------------------------------------------------------
 
@@ -201,6 +244,8 @@ using Variants = VariantList<
 using WaitingVariants = filter_t<IsWaiting, Variants>;
 using ShareableVariants = filter_t<IsShareable, Variants>;
 using LosslessVariants = filter_t<IsLossless, Variants>;
+using LendingVariants = filter_t<IsLending, Variants>;
+using SingleWriterVariants = filter_t<IsSingleWriter, Variants>;
 
 // ---- Descriptions -------------------------------------------------------------
 
