@@ -6,8 +6,9 @@
 #   cmake -DATTEMPTS=5 -DSTRESS=<binary> "-DARGS=<args;...>" -P expect_tsan_race.cmake
 foreach(attempt RANGE 1 ${ATTEMPTS})
   execute_process(COMMAND ${STRESS} ${ARGS} OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if("${out}${err}" MATCHES "WARNING: ThreadSanitizer: data race")
-    message(STATUS "attempt ${attempt}: ThreadSanitizer reported the race")
+  if("${out}${err}" MATCHES "WARNING: ThreadSanitizer: data race[^\n]*")
+    # The report's first line, for the evidence (which looks for it in the output).
+    message(STATUS "attempt ${attempt}: ${CMAKE_MATCH_0}")
     return()
   endif()
   message(STATUS "attempt ${attempt}: no race reported")

@@ -106,6 +106,10 @@ def parse_model_output(text: str) -> ModelRun:
         if len(fields) < 4 or fields[0] not in ("ok", "FAIL", "--"):
             continue
         status, name = fields[0], fields[1].rstrip(":")
+        if fields[1].endswith(":"):  # "<table>: expectation list covers ...": a check, no scenario
+            if status == "FAIL":
+                found.scenarios[f"{name} (expectation list)"] = False
+            continue
         caught_here = status == "ok" and fields[3] == "caught"
         never_caught = "not caught" in line or "NOT CAUGHT" in line
         if name.startswith("mutant."):
