@@ -106,7 +106,8 @@ def parse_model_output(text: str) -> ModelRun:
         if len(fields) < 4 or fields[0] not in ("ok", "FAIL", "--"):
             continue
         status, name = fields[0], fields[1].rstrip(":")
-        if fields[1].endswith(":"):  # "<table>: expectation list covers ...": a check, no scenario
+        if fields[1].endswith(":") and not name.startswith(("mutant.", "known_bad.")):
+            # "<table>: expectation list covers ...", or what it lacks: a check, no scenario
             if status == "FAIL":
                 found.scenarios[f"{name} (expectation list)"] = False
             continue
