@@ -22,6 +22,7 @@ Case = evidence.TestCase
 # Lines in the shape models/model_runner.hpp and models/mutation.hpp print.
 MODEL_OUTPUT = """\
 ok   SeqlockOrders: expectation list covers exactly the 13 sites of the table
+ok   SeqlockOrders.single_writer: expectation list covers exactly the 13 sites of the table
 ok   seqlock.lapped_writers_cap1                                 random            passed                  100000 iterations     296.0 ms
 ok   seqlock.lapped_writers_cap1                                 context-bound(1)  passed                   44840 iterations     238.9 ms
 ok   seqlock.poll_wrap                                           random            passed                  100000 iterations     438.4 ms
@@ -69,6 +70,11 @@ class ModelOutput(unittest.TestCase):
         summary = self.found.summary("seqlock")
         self.assertEqual((summary.mutants_caught, summary.mutants_expected), (1, 2))
         self.assertTrue(summary.problem)
+
+    def test_a_failed_expectation_list_is_a_failure_not_a_scenario_name(self):
+        found = evidence.parse_model_output(
+            "FAIL SeqlockOrders.single_writer: 20 sites in the table, 15 in the expectation list\n")
+        self.assertEqual(found.scenarios, {"SeqlockOrders.single_writer (expectation list)": False})
 
     def test_known_bad_designs(self):
         self.assertEqual(self.found.known_bad, {"known_bad.seed_ordering.wrap_readers": True,
