@@ -122,7 +122,9 @@ int fail(const char* what, const absl::Status& s) {
 }  // namespace
 
 int main() {
-  const ringlab::shm::SegmentName name{"install-consumer-" + std::to_string(getpid()), kKind};
+  const ringlab::shm::SegmentName name{.fleet = "install-consumer-" + std::to_string(getpid()),
+                                       .kind = kKind,
+                                       .user = {}};
   auto ring = ringlab::shm::create_ring<Storage>(name, kSpec);
   if (!ring.ok()) return fail("create", ring.status());
   std::string posix_name;
