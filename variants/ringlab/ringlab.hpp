@@ -16,6 +16,7 @@
 #include "ringlab/storage/rwlock.hpp"
 #include "ringlab/storage/seqlock.hpp"
 #include "ringlab/sync.hpp"
+#include "ringlab/version.hpp"
 
 namespace ringlab {
 
