@@ -288,6 +288,13 @@ class BadInput(WithResults):
         self.assert_refused("run directory but B is a binary", FIXTURES / "run-a",
                             sys.executable)
 
+    def test_a_binary_that_fails_is_refused(self):
+        silent = self.results / "silent"
+        silent.write_text("#!/bin/sh\nexit 1\n")
+        silent.chmod(0o755)
+        self.assert_refused("failed (exit 1): no output", silent, silent, "--id", "x")
+        self.assertFalse((self.results / "x").exists())  # no half-made comparison
+
     def test_bad_options(self):
         self.assert_refused("at least", "HEAD", "HEAD", "--repetitions", "2")
         self.assert_refused("--alpha", "HEAD", "HEAD", "--alpha", "1.5")

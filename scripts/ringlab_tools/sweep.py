@@ -54,8 +54,9 @@ def list_benchmarks(s: SweepSettings) -> list[str]:
     out = subprocess.run([str(bench), *s.base_args(), "--benchmark_list_tests"],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise InputError(f"{bench} --config={s.config} failed: "
-                         f"{(out.stderr or out.stdout).strip().splitlines()[0]}")
+        said = (out.stderr or out.stdout).strip().splitlines() or ["no output"]
+        raise InputError(f"{bench} --config={s.config} failed (exit {out.returncode}): "
+                         f"{said[0]}")
     names = [line.strip() for line in out.stdout.splitlines() if line.strip()]
     if s.filter:
         names = [n for n in names if is_limit(n) or re.search(s.filter, n)]

@@ -39,7 +39,8 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("a", metavar="A", help="the baseline: a run directory (holding "
                         "bench.json), a ringlab_bench binary, or a git revision of this "
-                        "repository (built under build/compare/)")
+                        "repository (its committed tree, built under build/compare/; for "
+                        "uncommitted changes give the binary of your build)")
     parser.add_argument("b", metavar="B", help="the candidate, of the same sort as A (two "
                         "run directories, or two binaries/revisions)")
     parser.add_argument("--repetitions", type=int, default=DEFAULT_REPETITIONS,

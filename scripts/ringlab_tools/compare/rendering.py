@@ -30,7 +30,8 @@ def _side_text(side: Side) -> str:
     if src.kind == "run directory":
         parts = [f"run {md_code(str(about['run_id']))}", f"configuration {about['config']}",
                  f"commit {about['commit'] or 'unknown'}",
-                 f"{about['repetitions']} repetitions", f"on {about['label']}"]
+                 f"{about['repetitions'] or 'unrecorded'} repetitions",
+                 f"on {about['label']}"]
         return f"run directory {md_code(str(src.path))} ({', '.join(parts)})"
     what = (f"revision {md_code(src.given)} = commit {src.commit[:12]}, built as "
             if src.commit else "binary ")

@@ -76,7 +76,8 @@ def read_runs(a: Source, b: Source, pattern: str | None) -> Measured:
     side_a = Side(a, samples_of(benches_a, pattern), about_a)
     side_b = Side(b, samples_of(benches_b, pattern), about_b)
     machines = " / ".join(dict.fromkeys(str(x["label"]) for x in (about_a, about_b)))
-    reps = " / ".join(dict.fromkeys(str(x["repetitions"]) for x in (about_a, about_b)))
+    reps = " / ".join(dict.fromkeys(str(x["repetitions"] or "unrecorded")
+                                    for x in (about_a, about_b)))
     only_a, only_b = _one_sided(side_a.samples, side_b.samples)
     return Measured(side_a, side_b, "stored runs", machines, f"{reps} per benchmark", {},
                     only_a, only_b)
