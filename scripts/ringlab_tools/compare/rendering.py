@@ -32,10 +32,10 @@ def _side_text(side: Side) -> str:
                  f"commit {about['commit'] or 'unknown'}",
                  f"{about['repetitions'] or 'unrecorded'} repetitions",
                  f"on {about['label']}"]
-        return f"run directory {md_code(str(src.path))} ({', '.join(parts)})"
+        return f"run directory {md_code(src.shown_path)} ({', '.join(parts)})"
     what = (f"revision {md_code(src.given)} = commit {src.commit[:12]}, built as "
             if src.commit else "binary ")
-    return f"{what}{md_code(str(src.path))} (built {about['built']})"
+    return f"{what}{md_code(src.shown_path)} (built {about['built']})"
 
 
 def _method(c: Comparison, tested: int) -> str:

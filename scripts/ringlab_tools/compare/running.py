@@ -61,7 +61,7 @@ def _one_sided(a: Samples, b: Samples) -> tuple[list[str], list[str]]:
 def _run_about(source: Source) -> tuple[list[Benchmark], dict]:
     run = load_run(source.path)
     c, m = run.context, run.context.machine
-    about = {"kind": source.kind, "given": source.given, "path": str(source.path),
+    about = {"kind": source.kind, "given": source.given, "path": source.shown_path,
              "run_id": run.run_id, "config": run.config,
              "commit": c.short_commit() if c.commit else None,
              "repetitions": c.repetitions, "label": run.label,
@@ -91,7 +91,7 @@ def this_machine() -> str:
 def _binary_about(source: Source, context: dict | None) -> dict:
     built = dt.datetime.fromtimestamp(source.path.stat().st_mtime, dt.timezone.utc)
     context = context or {}
-    return {"kind": source.kind, "given": source.given, "path": str(source.path),
+    return {"kind": source.kind, "given": source.given, "path": source.shown_path,
             "commit": source.commit, "built": built.isoformat(timespec="seconds"),
             "compiler": context.get("ringlab_compiler"),
             "library_build_type": context.get("library_build_type")}

@@ -24,13 +24,24 @@ class Source:
     commit: str | None = None  # a revision's full hash
 
     @property
+    def shown_path(self) -> str:
+        """The path relative to the repository where it lies inside it, so that a
+        committed comparison names no one's checkout."""
+        if self.path is None:
+            return ""
+        try:
+            return str(self.path.relative_to(ROOT))
+        except ValueError:
+            return str(self.path)
+
+    @property
     def runnable(self) -> bool:
         return self.kind != RUN
 
     def describe(self) -> str:
         if self.kind == REVISION:
             return f"revision {self.given} ({self.commit[:12]})"
-        return f"{self.kind} {self.path}"
+        return f"{self.kind} {self.shown_path}"
 
 
 def revision(text: str) -> str | None:
