@@ -54,8 +54,9 @@ def list_benchmarks(s: SweepSettings) -> list[str]:
     out = subprocess.run([str(bench), *s.base_args(), "--benchmark_list_tests"],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise InputError(f"{bench} --config={s.config} failed: "
-                         f"{(out.stderr or out.stdout).strip().splitlines()[0]}")
+        said = (out.stderr or out.stdout).strip().splitlines() or ["no output"]
+        raise InputError(f"{bench} --config={s.config} failed (exit {out.returncode}): "
+                         f"{said[0]}")
     names = [line.strip() for line in out.stdout.splitlines() if line.strip()]
     if s.filter:
         names = [n for n in names if is_limit(n) or re.search(s.filter, n)]
@@ -139,32 +140,55 @@ def run_rounds(s: SweepSettings, names: list[str], repetitions: int,
     repetitions: the U test in the report takes repetitions for independent samples. A
     benchmark that fails once is dropped from later rounds and from the results, and
     named in failures. Returns (the first run's Google Benchmark context, rows, failures)."""
-    progress = Progress(len(names) * repetitions)
-    context, rows, failures = None, [], {}
+    contexts, rows, failures = run_sides([s], names, repetitions, scratch)
+    return contexts[0], rows[0], failures
+
+
+def run_sides(sides: list[SweepSettings], names: list[str], repetitions: int,
+              scratch: pathlib.Path, labels: list[str] | None = None,
+              prog: str = "ringlab bench") -> tuple[list[dict | None], list[list[dict]],
+                                                     dict[str, str]]:
+    """run_rounds over several binaries ("sides") at once: each round runs every benchmark
+    once per side, the sides back to back, and the side that goes first alternates from
+    round to round, so a drifting machine falls on every side alike. A benchmark that
+    fails on any side is dropped from every side (it could not be compared); its failure
+    names the side by its label. Returns per side (its first Google Benchmark context,
+    its rows), and the failures."""
+    labels = labels or [str(i) for i in range(len(sides))]
+    progress = Progress(len(names) * repetitions * len(sides))
+    contexts: list[dict | None] = [None] * len(sides)
+    rows: list[list[dict]] = [[] for _ in sides]
+    failures: dict[str, str] = {}
     done = 0
     for round_index in range(repetitions):
+        order = list(range(len(sides)))
+        if round_index % 2:
+            order.reverse()
         for name in names:
-            if name in failures:
+            for side in order:
+                if name in failures:
+                    done += 1
+                    continue
+                which = f", {labels[side]}" if len(sides) > 1 else ""
+                progress.show(done, f"round {round_index + 1}/{repetitions}{which}  {name}")
+                data, error = run_one(sides[side], name, scratch)
                 done += 1
-                continue
-            progress.show(done, f"round {round_index + 1}/{repetitions}  {name}")
-            data, error = run_one(s, name, scratch)
-            done += 1
-            if error:
-                failures[name] = f"round {round_index + 1}: {error}"
-                if progress.tty:
-                    sys.stderr.write("\n")
-                print(f"ringlab bench: {name}: {failures[name]}", file=sys.stderr)
-                continue
-            context = context or data["context"]
-            for row in data["benchmarks"]:
-                row["repetitions"] = repetitions
-                row["repetition_index"] = round_index
-                rows.append(row)
+                if error:
+                    failures[name] = f"round {round_index + 1}{which}: {error}"
+                    if progress.tty:
+                        sys.stderr.write("\n")
+                    print(f"{prog}: {name}: {failures[name]}", file=sys.stderr)
+                    continue
+                contexts[side] = contexts[side] or data["context"]
+                for row in data["benchmarks"]:
+                    row["repetitions"] = repetitions
+                    row["repetition_index"] = round_index
+                    rows[side].append(row)
     progress.show(done, "done")
     progress.finish()
-    rows = [r for r in rows if r.get("run_name", r.get("name")) not in failures]
-    return context, rows, failures
+    rows = [[r for r in side if r.get("run_name", r.get("name")) not in failures]
+            for side in rows]
+    return contexts, rows, failures
 
 
 def cpu_model() -> str:

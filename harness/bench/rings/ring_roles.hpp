@@ -107,6 +107,17 @@ inline const std::atomic<bool> kNeverStop{false};
 inline constexpr std::memory_order kRaiseWritersStop = std::memory_order_relaxed;
 inline constexpr std::memory_order kCheckWritersStop = std::memory_order_relaxed;
 
+// ringlab_bench_slowed, the test subject of `ringlab compare`, is this binary
+// with RINGLAB_BENCH_WRITER_PAUSES=N: N pauses after every write of a ring
+// benchmark's writer, a known slowdown the comparison must find. ringlab_bench
+// itself leaves it at 0 and the loop compiles to nothing.
+#ifndef RINGLAB_BENCH_WRITER_PAUSES
+#define RINGLAB_BENCH_WRITER_PAUSES 0
+#endif
+inline void writer_pauses() {
+  for (int i = 0; i < RINGLAB_BENCH_WRITER_PAUSES; ++i) StdSync::spin_pause();
+}
+
 // One write. Gated rings may refuse while full; a writer that must be able to
 // stop (stop != nullptr) retries with try_write until it is told to stop.
 template <class RingT>
@@ -118,10 +129,13 @@ bool write_frame(RingT& ring, NodeId node, std::span<const std::byte> payload,
         if (stop->load(kCheckWritersStop)) return false;  // (R2)
         StdSync::spin_pause();
       }
+      writer_pauses();
       return true;
     }
   }
-  return ring.write(node, 0, 0, payload).ok();
+  const bool written = ring.write(node, 0, 0, payload).ok();
+  writer_pauses();
+  return written;
 }
 
 // A reader's counts, on their own lines: read by the timing thread only after
