@@ -41,7 +41,8 @@ constexpr Subcommand kSubcommands[] = {
      "usage: ringlab_shm tail NAME [--count N]\n"
      "Prints the frames of the last N counters, read by the ring's reader path (never a torn\n"
      "frame): counter, length, id, version and the payload (printable ASCII; other bytes,\n"
-     "'\"' and '\\' as \\xNN), or the counter's state (pending, overwritten, abandoned ...).\n"
+     "'\"' and '\\' as \\xNN; the first 1024 bytes), or the counter's state (writing, pending,\n"
+     "overwritten, abandoned).\n"
      "rwlock segments: their payloads are read under a lock this tool never takes, so only\n"
      "slot states are printed.\n"
      "  --count N   how many counters (0..4096, at most a lap; default 10)\n"},

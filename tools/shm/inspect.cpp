@@ -151,7 +151,9 @@ FrameEntry probe_frame(const Ring<S>& ring, std::uint64_t c, FrameBuffer& buffer
       f.id = buffer.id.to_string();
       f.kind = buffer.kind;
       f.ver = buffer.ver;
-      f.payload.assign(buffer.payload().begin(), buffer.payload().end());
+      f.length = buffer.payload().size();
+      f.payload.assign(buffer.payload().begin(),
+                       buffer.payload().begin() + std::min(buffer.payload().size(), kMaxShownBytes));
       break;
     case SlotRead::kWriting: f.state = "writing"; break;
     case SlotRead::kOlder: f.state = c < ring.head() ? "pending" : "not written"; break;
@@ -195,9 +197,6 @@ absl::Status inspect_as(const ReadOnlySegment& seg, const typename S::Options& s
     }
   } else {
     r.payload_hidden = true;
-    for (std::uint64_t c = window_start(r.head, options.frames, h.capacity); c < r.head; ++c) {
-      r.frames.push_back({c, "payload not shown", {}, 0, 0, {}});
-    }
   }
   return absl::OkStatus();
 }

@@ -47,8 +47,13 @@ struct FrameEntry {
   std::string id;     // ready only
   unsigned kind = 0;
   std::uint64_t ver = 0;
-  std::vector<std::byte> payload;  // ready only, at most the payload capacity
+  std::uint64_t length = 0;        // ready only: the frame's payload bytes
+  std::vector<std::byte> payload;  // ready only: its first kMaxShownBytes
 };
+
+// Of each frame's payload, what tail keeps and shows: the memory a report
+// takes stays bounded (kMaxWindow frames) whatever the payload capacity.
+inline constexpr std::size_t kMaxShownBytes = 1024;
 
 struct SegmentReport {
   std::string file_name;

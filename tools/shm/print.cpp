@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ringlab/shm/segment.hpp"
@@ -74,9 +75,10 @@ void print_slot(std::ostream& out, const SlotEntry& s) {
 
 void print_show(std::ostream& out, const SegmentReport& r) {
   const rs::LayoutHeader& h = r.header;
-  out << absl::StrFormat("segment       %s\n", r.file_name);
+  const std::string name = absl::CHexEscape(r.file_name);
+  out << absl::StrFormat("segment       %s\n", name);
   out << absl::StrFormat("object        %s/%s, %d bytes, mode %04o, uid %d\n", rs::kShmDirectory,
-                         r.file_name, r.object.size, r.object.mode, r.object.uid);
+                         name, r.object.size, r.object.mode, r.object.uid);
   out << absl::StrFormat("layout        version %d, state ready\n", h.version);
   out << absl::StrFormat("storage       %s\n", storage_label(h));
   out << absl::StrFormat("writer mode   %s\n", rs::describe_writer_mode(h.writer_mode));
@@ -117,8 +119,10 @@ void print_tail(std::ostream& out, const SegmentReport& r) {
       out << absl::StrFormat("counter %-8d %s\n", f.counter, f.state);
       continue;
     }
-    out << absl::StrFormat("counter %-8d length %-6d id %s ver %d \"%s\"\n", f.counter,
-                           f.payload.size(), f.id, f.ver, escape_bytes(f.payload));
+    const std::string more =
+        f.length > f.payload.size() ? absl::StrCat(" (", f.length - f.payload.size(), " more bytes)") : "";
+    out << absl::StrFormat("counter %-8d length %-6d id %s ver %d \"%s\"%s\n", f.counter,
+                           f.length, f.id, f.ver, escape_bytes(f.payload), more);
   }
 }
 

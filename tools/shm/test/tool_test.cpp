@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ringlab/shm/shared_ring.hpp"
+#include "inspect.hpp"
 #include "tool_fixture.hpp"
 
 namespace ringlab::tools::shm::test {
@@ -133,6 +134,27 @@ TEST_P(ToolOverStorage, RemoveRefusesWhileThisProcessIsRegistered) {
 
 INSTANTIATE_TEST_SUITE_P(Storages, ToolOverStorage, ::testing::ValuesIn(flavours()),
                          [](const auto& info) { return info.param.test_name; });
+
+}  // namespace
+}  // namespace ringlab::tools::shm::test
+
+namespace ringlab::tools::shm::test {
+namespace {
+
+TEST(ToolTail, ShowsTheFirstKilobyteOfALongFrameAndSaysHowMuchMore) {
+  TestSegment segment;
+  auto ring = rs::create_ring<SeqlockStorage<>>(segment.name(), RingSpec{4, 1500});
+  ASSERT_TRUE(ring.ok()) << ring.status();
+  const std::vector<std::byte> payload(1500, std::byte{'a'});
+  ASSERT_TRUE((*ring)->write(NodeId(1), 0, 0, payload).ok());
+  const ToolRun tail = run_tool_process({"tail", segment.file()});
+  ASSERT_EQ(tail.code, 0) << describe(tail);
+  const std::string line = line_with(tail.out, "counter 0 ");
+  EXPECT_NE(line.find("length 1500 "), std::string::npos) << line;
+  EXPECT_NE(line.find(absl::StrCat("\"", std::string(kMaxShownBytes, 'a'), "\" (476 more bytes)")),
+            std::string::npos)
+      << line;
+}
 
 }  // namespace
 }  // namespace ringlab::tools::shm::test
