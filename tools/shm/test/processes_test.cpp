@@ -18,7 +18,8 @@ namespace {
 
 constexpr unsigned kChildAlarm = 60;
 
-// Where the doomed or wedged writer stops: half its payload written.
+// Armed (>= 0) in a child right before the write that must stop, half its
+// payload written; a wedged writer tells the parent on it.
 inline int g_ready_fd = -1;
 
 // Base's Sync policy, but the write stops at kMidPayload: by SIGKILL, or by
@@ -50,7 +51,8 @@ TEST(ToolProcesses, AWriterKilledMidWriteShowsDeadAndItsSlotInFlight) {
   TestSegment segment;
   using Doomed = SeqlockStorage<StopMidPayload<StdSync, true>>;
   const pid_t child = harness::spawn_child(
-      [&] { write_frames_then_stop<Doomed>(segment.name(), true, 0); }, kChildAlarm);
+      // Any fd arms the stop: a killed writer tells nobody.
+      [&] { write_frames_then_stop<Doomed>(segment.name(), true, /*ready_fd=*/0); }, kChildAlarm);
   const harness::Exit exit = harness::reap(child, harness::ChildClock::now() + 20s, [] {});
   ASSERT_TRUE(exit.killed_by(SIGKILL)) << exit.describe();
 

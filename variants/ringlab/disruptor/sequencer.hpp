@@ -241,7 +241,9 @@ class Sequencer {
 
   // Gate g's value and owner word, for inspection (tools/shm); kFreeGate and
   // kNoOwner when free.
-  std::uint64_t gate_value(std::size_t g) const { return gate(g).load(order_of<Orders>("D5")); }
+  std::uint64_t gate_value(std::size_t g) const {
+    return gate(g).load(order_of<Orders>("D5"));  // (D5), as in min_gate
+  }
   std::uint64_t gate_owner_value(std::size_t g) const {
     return gate_owner(g).load(order_of<Orders>("G2"));  // (G2) relaxed: a snapshot
   }
