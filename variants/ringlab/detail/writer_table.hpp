@@ -72,6 +72,12 @@ class WriterTable {
     return kNoOwner;
   }
 
+  // The pid that registered `owner`; 0 if none (or owner out of range).
+  std::uint64_t pid_of(std::uint64_t owner) const {
+    if (owner == kNoOwner || owner > kOwners) return 0;
+    return entry(owner).load(order_of<Orders>("P12"));  // (P12) relaxed: see (P11)
+  }
+
   // True only once the process that registered `owner` is gone for good.
   bool owner_gone(std::uint64_t owner) const {
     if (owner == kNoOwner || owner > kOwners) return false;

@@ -239,6 +239,15 @@ class Sequencer {
     return released;
   }
 
+  // Gate g's value and owner word, for inspection (tools/shm); kFreeGate and
+  // kNoOwner when free.
+  std::uint64_t gate_value(std::size_t g) const {
+    return gate(g).load(order_of<Orders>("D5"));  // (D5), as in min_gate
+  }
+  std::uint64_t gate_owner_value(std::size_t g) const {
+    return gate_owner(g).load(order_of<Orders>("G2"));  // (G2) relaxed: a snapshot
+  }
+
   // The single writer continues from the cursor in the region (after it takes
   // the writer lease, possibly from a dead writer) and scans the gates anew.
   void resume_sole_writer()

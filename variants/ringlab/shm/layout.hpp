@@ -473,6 +473,16 @@ inline absl::Status check_header_copy(const LayoutHeader& h, const SegmentSpec& 
   return s;
 }
 
+// Validates a header copy on its own, for a reader that expects no particular
+// spec (tools/shm inspects whatever segments exist): identity, the header's
+// own spec and placement, as check_header_copy checks them.
+inline absl::Status check_header_alone(const LayoutHeader& h, std::uint64_t object_size) {
+  absl::Status s = detail::check_identity(h);
+  if (s.ok()) s = detail::check_claimed_spec(spec_of(h));
+  if (s.ok()) s = detail::check_placement(h, object_size);
+  return s;
+}
+
 // Validates untrusted bytes: `bytes` is the whole object as mapped (or a fuzz
 // input), object_size what fstat says it is. Reads nothing outside `bytes`,
 // whatever they hold: the header is copied out before any field is looked at.

@@ -181,6 +181,23 @@ class RwlockStorage {
 
   const RingSpec& spec() const { return spec_; }
 
+  // A slot's state read without its lock, for inspection only (tools/shm, which
+  // must never block on a held lock): byte copies that a writer may change
+  // meanwhile, so the values may be stale or torn; never the payload.
+  struct SlotPeek {
+    std::uint64_t held = 0;  // counter + 1; 0: empty
+    std::uint32_t length = 0;
+    std::uint8_t abandoned = 0;
+  };
+  SlotPeek peek_slot(std::uint64_t counter) const {
+    const SlotHeader& s = slot(counter);
+    SlotPeek peek;
+    std::memcpy(&peek.held, &s.held, sizeof peek.held);
+    std::memcpy(&peek.length, &s.length, sizeof peek.length);
+    std::memcpy(&peek.abandoned, &s.abandoned, sizeof peek.abandoned);
+    return peek;
+  }
+
  private:
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {

@@ -237,6 +237,9 @@ class SeqlockStorage {
 
   const RingSpec& spec() const { return spec_; }
 
+  // Counter's slot marker (public, as the disruptor's, for inspection: tools/shm).
+  Word& marker(std::uint64_t counter) const { return *slot_of(counter); }
+
  private:
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
@@ -258,7 +261,6 @@ class SeqlockStorage {
   Word* slot_of(std::uint64_t counter) const {
     return detail::object_at<Word>(slots_, (counter & mask_) * stride_);
   }
-  Word& marker(std::uint64_t counter) const { return *slot_of(counter); }
 
   const RingSpec spec_;
   const std::uint64_t mask_;
