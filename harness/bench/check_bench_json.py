@@ -9,7 +9,8 @@ one with a single writer never with two, one with several also at 2 writers x
 1 reader (latency and broadcast). Cross-process
 benchmarks (scenarios ending in _xproc) obey their in-process twin's rules, have
 that twin in the set, and leave neither a peer process nor a shared-memory
-segment behind. Every peer queue is among the run's subjects (the
+segment behind. A row with percentiles also carries its histogram's buckets
+(hist_le_<ns> counters) and they count exactly its samples. Every peer queue is among the run's subjects (the
 ringlab_subjects context), and a peer runs with two writers exactly where its
 subject says it allows several.
 
@@ -65,6 +66,18 @@ def peer_subject_problems(listed, context):
             if ((scenario, True) in runs) != multi:
                 problems.append(f"peer {subject}: writers {traits['writers']}, but "
                                 f"{'no' if multi else 'a'} 2 x 1 {scenario}")
+    return problems
+
+
+def bucket_problems(row):
+    """What is wrong with a latency row's exported histogram buckets."""
+    buckets = {k: v for k, v in row.items() if k.startswith("hist_le_")}
+    if not buckets:
+        return ["no histogram buckets (hist_le_<ns> counters)"]
+    problems = [f"{k}: not a bound in ns" for k in buckets if not k[len("hist_le_"):].isdigit()]
+    if sum(buckets.values()) != row.get("samples"):
+        problems.append(f"buckets count {sum(buckets.values()):.0f} samples, not "
+                        f"{row.get('samples')}")
     return problems
 
 
@@ -129,6 +142,8 @@ def main(bench, out):
                 bad(f"percentiles out of order: {ps}")
             if r["samples"] <= 0 or ps[0] <= 0:
                 bad("no latency samples")
+            for why in bucket_problems(r):
+                bad(why)
         # A reader of a ring written flat out may lose every frame (stalled,
         # broadcast); one the writer waits for, or a queue's, may not.
         must_deliver = scenario in ("latency", "oversub", "transfer", "read_only")
