@@ -61,7 +61,7 @@ class FixtureReport(unittest.TestCase):
         header = self.text[:self.text.index("## Where ringlab stands")]
         for fact in ("AMD EPYC 7B13, 2 cores", "6.1.0-28-cloud-amd64",
                      "g++ (Debian 12.2.0-14)", "Release", "a9497de1f0c2",
-                     "tsc, 7.1 ns per stamp", "| repetitions | 5 |",
+                     "tsc, 7.1 ns per stamp", "| repetitions | 5 (in rounds",
                      "`scripts/ringlab bench --config quick --repetitions 5`"):
             self.assertIn(fact, header)
 
