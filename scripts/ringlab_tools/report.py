@@ -9,6 +9,7 @@ from .markdown import joined
 from .plots import embed_plots, render_plots
 from .figures import has_scaling
 from .rundata import Run
+from .sections.choosing import section_choosing
 from .sections.comparisons import section_comparisons
 from .sections.correctness import section_correctness
 from .sections.cost import section_cost
@@ -35,7 +36,8 @@ def build_report(run: Run, plots: dict) -> str:
         sections = [section_header(run), section_scaling(run, plots), section_stands(run),
                     section_cost(run), section_details(run), section_how_to_read(run)]
     else:
-        sections = [section_header(run), section_stands(run), section_correctness(run),
+        sections = [section_header(run), section_choosing(run), section_stands(run),
+                    section_correctness(run),
                     section_cost(run), section_comparisons(run), section_details(run),
                     section_plots(run, plots), section_how_to_read(run)]
     lines = [line for section in sections for line in section]
