@@ -272,7 +272,8 @@ class FixtureReport(unittest.TestCase):
     def test_svgs_parse_and_are_embedded(self):
         svgs = sorted((self.run_dir / "plots").glob("*.svg"))
         self.assertEqual([p.stem for p in svgs],
-                         ["latency_1x1", "stalled", "transfer_1x1", "write_only_payload"])
+                         ["latency_1x1", "latency_spectrum", "stalled", "transfer_1x1",
+                          "write_only_payload"])
         for path in svgs:
             root = ET.parse(path).getroot()
             self.assertEqual(root.tag, "{http://www.w3.org/2000/svg}svg", path.name)

@@ -25,7 +25,14 @@ GENERATOR = "scripts/report/report.py"
 def section_plots(run: Run, plots: dict) -> list[str]:
     lines = ["## Plots", "", "Drawn from the medians of the detailed tables above (min–max "
              "where shown); the commands there reproduce them.", ""]
-    names = ["latency_1x1", "transfer_1x1", "write_only_payload", "stalled"]
+    lines += embed_plots(plots, ["latency_1x1"])
+    if plots.get("latency_spectrum") is None:
+        lines += ["*Latency percentile spectrum*: not drawn: this run's bench.json carries no "
+                  "latency histogram buckets (`hist_le_*` counters; runs before they were "
+                  "exported lack them).", ""]
+    else:
+        lines += embed_plots(plots, ["latency_spectrum"])
+    names = ["transfer_1x1", "write_only_payload", "stalled"]
     if has_scaling(run):
         names += ["scaling_delivered", "scaling_p99"]
     return lines + embed_plots(plots, names)
