@@ -46,6 +46,7 @@ class Choosing(FixtureCopy):
         for cell in ("cross-process one-way latency p50: 67.0 ns", "1.10× its in-process twin",
                      "shareable", "no cross-process stress run"):
             self.assertIn(cell, row)
+        self.assertNotIn("predates", row)  # the manifest says which rings are shareable
         row = table_row(table, "survives a crashed writer", "**seqlock**")
         self.assertIn("crash-safe", row)
         self.assertIn("of 3 that qualify", row)  # rwlock's locks are not taken over
@@ -68,7 +69,7 @@ class Choosing(FixtureCopy):
                                            "**disruptor-spin**"))
         row = table_row(table, "lossless (never drops a frame: back-pressure)",
                         "**disruptor-spin**")
-        self.assertIn("the only one measured", row)
+        self.assertIn("the only one measured;", row)
 
     def test_a_manifest_without_the_new_traits(self):
         def drop(subjects):
@@ -82,6 +83,20 @@ class Choosing(FixtureCopy):
         # Across processes still follows the run: the variants it ran that way.
         row = table_row(table, "across processes (shared memory)", "**seqlock**")
         self.assertIn("best of 2 measured, against", row)
+        self.assertIn("predates that trait: it ran across processes in this run", row)
+
+    def test_a_need_whose_figure_is_missing(self):
+        self.rewrite_bench(lambda name: "/w:2/" not in name and "_xproc/" not in name)
+        table = self.choosing()
+        row = table_row(table, "many writers", "**none measured**")
+        self.assertIn("rwlock, seqlock, disruptor-spin, disruptor-yield qualify (multi-writer",
+                      row)
+        self.assertIn("none with passing evidence ran transfer delivered/s at 2 writers × 1 "
+                      "reader in this run", row)
+        # Across processes falls back to the in-process figure, and says so.
+        row = table_row(table, "across processes (shared memory)", "**seqlock**")
+        self.assertIn("one-way latency p50: 61.0 ns", row)
+        self.assertIn("(no cross-process one-way latency p50 in this run)", row)
 
     def test_a_variant_whose_evidence_failed_is_left_out(self):
         path = self.run_dir / "evidence.json"

@@ -27,6 +27,20 @@ class Need:
     trait: str                 # why a variant qualifies, in words ("": any does)
     workloads: tuple[Workload, ...]  # ranked on the first any qualifying variant has
     strict: dict | None = None
+    trait_key: str = ""        # the Subject field behind `qualifies`, where a new one
+    unrecorded: str = ""       # how `qualifies` decides where the manifest lacks it
+
+    def trait_text(self, rings: list[Subject]) -> str:
+        if self.unrecorded and all(getattr(s, self.trait_key) is None for s in rings):
+            return f"{self.trait} ({self.unrecorded})"
+        return self.trait
+
+    def where(self) -> str:
+        if not self.strict:
+            return ""
+        readers = self.strict["r"]
+        return (f" at {self.strict['w']} writers × {readers} "
+                f"reader{'s' if readers != 1 else ''}")
 
 
 def ran_across_processes(run: Run, s: Subject) -> bool | None:
@@ -50,9 +64,9 @@ NEEDS = [
     Need("many writers", lambda run, s: s.writers == "multi",
          "multi-writer: writers claim slots concurrently", (TRANSFER,), TWO_WRITERS),
     Need("across processes (shared memory)", ran_across_processes,
-         "shareable: its ring lives in a POSIX shared-memory segment (where the manifest "
-         "predates that trait: it ran across processes in this run)",
-         (LATENCY_XPROC, LATENCY_P50)),
+         "shareable: its ring lives in a POSIX shared-memory segment",
+         (LATENCY_XPROC, LATENCY_P50), trait_key="shareable",
+         unrecorded="the manifest predates that trait: it ran across processes in this run"),
     Need("survives a crashed writer", lambda run, s: s.survives_writer_crash,
          "crash-safe: its storage takes over a dead writer process's slot or single-writer "
          "lease", (LATENCY_XPROC, LATENCY_P50)),
@@ -72,13 +86,9 @@ def _ranked(run: Run, names: list[str], need: Need) -> tuple[Workload | None, li
     return None, []
 
 
-def _figure_text(run: Run, workload: Workload, bench: Benchmark) -> str:
+def _figure_text(run: Run, need: Need, workload: Workload, bench: Benchmark) -> str:
     """The winning figure, beside the reference a reader judges it by."""
-    text = f"{workload.title}: {figure(run, bench, workload.counter)}"
-    if bench.name.axis("w") != 1:
-        readers = bench.name.axis("r")
-        text += (f" at {bench.name.axis('w')} writers × {readers} "
-                 f"reader{'s' if readers != 1 else ''}")
+    text = f"{workload.title}: {figure(run, bench, workload.counter)}{need.where()}"
     if workload.counter == "p50_ns":
         text += f", p99 {figure(run, bench, 'p99_ns')}"
         limit = pingpong_limit(run).value
@@ -104,11 +114,12 @@ def _figure_text(run: Run, workload: Workload, bench: Benchmark) -> str:
 def _margin(workload: Workload, ranked: list[Benchmark]) -> str:
     """How clearly the winner beats the runner-up, by the report's U test."""
     if len(ranked) < 2:
-        return "the only one measured"
+        return ""
     first, second = ranked[0], ranked[1]
     verdict = judge(first.values(workload.counter), second.values(workload.counter),
                     workload.better, first.label)
-    return f"against the next, {second.label} ({figure_value(second, workload)}): {verdict.text}"
+    return (f", against the next, {second.label} ({figure_value(second, workload)}): "
+            f"{verdict.text}")
 
 
 def figure_value(bench: Benchmark, workload: Workload) -> str:
@@ -153,17 +164,25 @@ def need_row(run: Run, need: Need) -> list[str]:
                 "–"]
     workload, ranked = _ranked(run, candidates, need)
     if workload is None:
-        return [need.title, "**none measured**", f"{', '.join(qualifying)} qualify "
-                f"({need.trait}) but none with passing evidence was measured in this run"
+        verb = "qualifies" if len(qualifying) == 1 else "qualify"
+        trait = f" ({need.trait_text(rings)})" if need.trait else ""
+        return [need.title, "**none measured**", f"{', '.join(qualifying)} {verb}{trait} but "
+                f"none with passing evidence ran {need.workloads[0].title}{need.where()} in "
+                "this run"
                 + excluded, "–"]
     best = ranked[0]
-    qualified = f"{need.trait}; " if need.trait else ""
+    qualified = f"{need.trait_text(rings)}; " if need.trait else ""
     measured = f"best of {len(ranked)} measured" + (
         f" (of {len(candidates)} that qualify)" if len(candidates) > len(ranked) else "")
-    evidence = (f"{qualified}{measured}, "
-                f"{_margin(workload, ranked)}; {_correctness(run, best.name.subject, need)}"
-                + excluded)
-    return [need.title, f"**{best.name.subject}**", _figure_text(run, workload, best), evidence]
+    if len(ranked) == 1:
+        measured = "the only one measured" + (
+            f" of {len(candidates)} that qualify" if len(candidates) > 1 else "")
+    evidence = (f"{qualified}{measured}{_margin(workload, ranked)}; "
+                f"{_correctness(run, best.name.subject, need)}" + excluded)
+    figure_text = _figure_text(run, need, workload, best)
+    if workload is not need.workloads[0]:
+        figure_text += f" (no {need.workloads[0].title} in this run)"
+    return [need.title, f"**{best.name.subject}**", figure_text, evidence]
 
 
 def section_choosing(run: Run) -> list[str]:
