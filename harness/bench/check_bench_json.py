@@ -10,7 +10,8 @@ one with a single writer never with two, one with several also at 2 writers x
 benchmarks (scenarios ending in _xproc) obey their in-process twin's rules, have
 that twin in the set, and leave neither a peer process nor a shared-memory
 segment behind. A row with percentiles also carries its histogram's buckets
-(hist_le_<ns> counters) and they count exactly its samples. Every peer queue is among the run's subjects (the
+(hist_le_<ns> counters) and they count exactly its samples; a console-only
+run shows none. Every peer queue is among the run's subjects (the
 ringlab_subjects context), and a peer runs with two writers exactly where its
 subject says it allows several.
 
@@ -110,6 +111,11 @@ def main(bench, out):
     for name in listed:
         if name.split("/")[1].endswith(XPROC) and twin_of(name) not in listed:
             problems.append(f"{name}: no in-process twin {twin_of(name)}")
+    # The buckets go only where JSON is written: a console run keeps its lines short.
+    console = subprocess.run([bench, "--config=smoke", "--benchmark_filter=^limit/pingpong/"],
+                             capture_output=True, text=True, check=True).stdout
+    if "hist_le_" in console or "p50_ns" not in console:
+        problems.append("a console-only run shows histogram buckets (or no percentiles)")
     proc = subprocess.Popen([bench, "--config=smoke", f"--benchmark_out={out}",
                              "--benchmark_out_format=json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

@@ -8,7 +8,8 @@
 //   p50_ns p90_ns p99_ns p999_ns max_ns samples   latency histogram
 //   hist_le_<N>        samples of latency <= N ns and above the next lower hist_le_
 //                      bound: the histogram's non-empty exported buckets, for the
-//                      report's percentile spectrum (merged over repetitions)
+//                      report's percentile spectrum (merged over repetitions); only
+//                      where the run writes JSON (bucket_export_enabled)
 //   one_way_ns         the limit: mean cache-line ping-pong round trip / 2
 //   oversubscribed     peers: 1 where the scenario has more threads than the CPUs it may use
 //   reorder_rate       peers: frames that overtook an earlier frame of their writer, per frame
@@ -38,8 +39,18 @@ inline std::vector<std::pair<std::string, double>> bucket_counters(const Latency
   return out;
 }
 
+// Whether report_latency adds the bucket counters: main() turns it on where the run
+// writes JSON (--benchmark_out, --benchmark_format=json); a console-only run leaves it
+// off, as dozens of buckets would bury each line's figures.
+inline bool& bucket_export_enabled() {
+  static bool enabled = false;
+  return enabled;
+}
+
 inline void report_latency(benchmark::State& state, const LatencyHistogram& h) {
-  for (const auto& [name, count] : bucket_counters(h)) state.counters[name] = count;
+  if (bucket_export_enabled()) {
+    for (const auto& [name, count] : bucket_counters(h)) state.counters[name] = count;
+  }
   state.counters["p50_ns"] = static_cast<double>(h.percentile(0.50));
   state.counters["p90_ns"] = static_cast<double>(h.percentile(0.90));
   state.counters["p99_ns"] = static_cast<double>(h.percentile(0.99));
