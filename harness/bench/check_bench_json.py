@@ -9,7 +9,9 @@ one with a single writer never with two, one with several also at 2 writers x
 1 reader (latency and broadcast). Cross-process
 benchmarks (scenarios ending in _xproc) obey their in-process twin's rules, have
 that twin in the set, and leave neither a peer process nor a shared-memory
-segment behind. Every peer queue is among the run's subjects (the
+segment behind. A row with percentiles also carries its histogram's buckets
+(hist_le_<ns> counters) and they count exactly its samples; a console-only
+run shows none. Every peer queue is among the run's subjects (the
 ringlab_subjects context), and a peer runs with two writers exactly where its
 subject says it allows several.
 
@@ -68,6 +70,18 @@ def peer_subject_problems(listed, context):
     return problems
 
 
+def bucket_problems(row):
+    """What is wrong with a latency row's exported histogram buckets."""
+    buckets = {k: v for k, v in row.items() if k.startswith("hist_le_")}
+    if not buckets:
+        return ["no histogram buckets (hist_le_<ns> counters)"]
+    problems = [f"{k}: not a bound in ns" for k in buckets if not k[len("hist_le_"):].isdigit()]
+    if sum(buckets.values()) != row.get("samples"):
+        problems.append(f"buckets count {sum(buckets.values()):.0f} samples, not "
+                        f"{row.get('samples')}")
+    return problems
+
+
 def ring_subject_problems(rings, names):
     """What the benchmark list lacks or has wrongly for each ring subject."""
     problems = []
@@ -97,6 +111,11 @@ def main(bench, out):
     for name in listed:
         if name.split("/")[1].endswith(XPROC) and twin_of(name) not in listed:
             problems.append(f"{name}: no in-process twin {twin_of(name)}")
+    # The buckets go only where JSON is written: a console run keeps its lines short.
+    console = subprocess.run([bench, "--config=smoke", "--benchmark_filter=^limit/pingpong/"],
+                             capture_output=True, text=True, check=True).stdout
+    if "hist_le_" in console or "p50_ns" not in console:
+        problems.append("a console-only run shows histogram buckets (or no percentiles)")
     proc = subprocess.Popen([bench, "--config=smoke", f"--benchmark_out={out}",
                              "--benchmark_out_format=json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -129,6 +148,8 @@ def main(bench, out):
                 bad(f"percentiles out of order: {ps}")
             if r["samples"] <= 0 or ps[0] <= 0:
                 bad("no latency samples")
+            for why in bucket_problems(r):
+                bad(why)
         # A reader of a ring written flat out may lose every frame (stalled,
         # broadcast); one the writer waits for, or a queue's, may not.
         must_deliver = scenario in ("latency", "oversub", "transfer", "read_only")

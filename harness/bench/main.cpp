@@ -12,6 +12,7 @@
 
 #include "rings/cross_process.hpp"
 #include "support/config.hpp"
+#include "support/counters.hpp"
 #include "support/stamp_clock.hpp"
 #include "support/subjects.hpp"
 #include "support/threads.hpp"
@@ -109,6 +110,8 @@ void usage(std::FILE* out) {
                "\n"
                "Useful Google Benchmark flags: --benchmark_list_tests, --benchmark_filter=REGEX,\n"
                "--benchmark_repetitions=N, --benchmark_out=FILE --benchmark_out_format=json.\n"
+               "Where JSON is written, latency rows add their histogram's buckets\n"
+               "(hist_le_<ns>: samples up to that bound) for the report's spectrum.\n"
                "scripts/ringlab bench runs a whole configuration with progress and context.\n");
 }
 
@@ -135,6 +138,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--no-pin") {
       pin = false;
     } else {
+      if (arg.rfind("--benchmark_out=", 0) == 0 || arg == "--benchmark_format=json") {
+        bucket_export_enabled() = true;
+      }
       rest.push_back(argv[i]);
     }
   }

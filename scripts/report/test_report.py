@@ -61,7 +61,7 @@ class FixtureReport(unittest.TestCase):
         header = self.text[:self.text.index("## Where ringlab stands")]
         for fact in ("AMD EPYC 7B13, 2 cores", "6.1.0-28-cloud-amd64",
                      "g++ (Debian 12.2.0-14)", "Release", "a9497de1f0c2",
-                     "tsc, 7.1 ns per stamp", "| repetitions | 5 |",
+                     "tsc, 7.1 ns per stamp", "| repetitions | 5 (in rounds",
                      "`scripts/ringlab bench --config quick --repetitions 5`"):
             self.assertIn(fact, header)
 
@@ -272,7 +272,8 @@ class FixtureReport(unittest.TestCase):
     def test_svgs_parse_and_are_embedded(self):
         svgs = sorted((self.run_dir / "plots").glob("*.svg"))
         self.assertEqual([p.stem for p in svgs],
-                         ["latency_1x1", "stalled", "transfer_1x1", "write_only_payload"])
+                         ["latency_1x1", "latency_spectrum", "stalled", "transfer_1x1",
+                          "write_only_payload"])
         for path in svgs:
             root = ET.parse(path).getroot()
             self.assertEqual(root.tag, "{http://www.w3.org/2000/svg}svg", path.name)

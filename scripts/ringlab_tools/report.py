@@ -9,6 +9,7 @@ from .markdown import joined
 from .plots import embed_plots, render_plots
 from .figures import has_scaling
 from .rundata import Run
+from .sections.choosing import section_choosing
 from .sections.comparisons import section_comparisons
 from .sections.correctness import section_correctness
 from .sections.cost import section_cost
@@ -24,7 +25,14 @@ GENERATOR = "scripts/report/report.py"
 def section_plots(run: Run, plots: dict) -> list[str]:
     lines = ["## Plots", "", "Drawn from the medians of the detailed tables above (min–max "
              "where shown); the commands there reproduce them.", ""]
-    names = ["latency_1x1", "transfer_1x1", "write_only_payload", "stalled"]
+    lines += embed_plots(plots, ["latency_1x1"])
+    if plots.get("latency_spectrum") is None:
+        lines += ["*Latency percentile spectrum*: not drawn: this run's bench.json carries no "
+                  "latency histogram buckets (`hist_le_*` counters; runs before they were "
+                  "exported lack them).", ""]
+    else:
+        lines += embed_plots(plots, ["latency_spectrum"])
+    names = ["transfer_1x1", "write_only_payload", "stalled"]
     if has_scaling(run):
         names += ["scaling_delivered", "scaling_p99"]
     return lines + embed_plots(plots, names)
@@ -35,7 +43,8 @@ def build_report(run: Run, plots: dict) -> str:
         sections = [section_header(run), section_scaling(run, plots), section_stands(run),
                     section_cost(run), section_details(run), section_how_to_read(run)]
     else:
-        sections = [section_header(run), section_stands(run), section_correctness(run),
+        sections = [section_header(run), section_choosing(run), section_stands(run),
+                    section_correctness(run),
                     section_cost(run), section_comparisons(run), section_details(run),
                     section_plots(run, plots), section_how_to_read(run)]
     lines = [line for section in sections for line in section]

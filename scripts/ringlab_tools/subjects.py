@@ -24,6 +24,10 @@ class Subject:
     role: str = ""     # "targeted", "baseline", "peer", "limit", or "" (not recorded)
     detail: str = ""   # one line: wait strategy, library, what a limit measures
     storage: str = ""  # a ring's slot storage (its model family), where known
+    # Rings: lives in POSIX shared memory across processes; recovers from a writer
+    # process that died mid-write. None: the manifest predates these traits.
+    shareable: bool | None = None
+    survives_writer_crash: bool | None = None
 
     @property
     def targeted(self) -> bool:
@@ -83,8 +87,10 @@ def _subject(entry: object, where: str) -> Subject:
                          f"{', '.join(FAMILIES)}: {json.dumps(entry)[:80]}")
     text = {k: entry.get(k) if isinstance(entry.get(k), str) else ""
             for k in ("writers", "readers", "role", "detail", "storage")}
+    flags = {k: entry[k] for k in ("shareable", "survives_writer_crash")
+             if isinstance(entry.get(k), bool)}
     return Subject(entry["name"], entry["family"], lossless=entry.get("lossless") is True,
-                   **text)
+                   **text, **flags)
 
 
 def parse_manifest(text: str, where: str) -> tuple[Subject, ...]:

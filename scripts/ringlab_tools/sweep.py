@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .names import BenchName, base_name, exact_filter
-from .paths import ROOT
+from .paths import BENCH_BINARY, ROOT
+
 PER_BENCHMARK_TIMEOUT_S = 300
 FAMILY_ORDER = {"limit": 0, "peer": 1, "ring": 2}
 
@@ -66,11 +67,25 @@ def list_benchmarks(s: SweepSettings) -> list[str]:
     return names
 
 
+DRIVER = "scripts/ringlab bench"
+
+
 def reproduce_command(s: SweepSettings, name: str, repetitions: int) -> str:
-    bench = os.path.relpath(s.bench, ROOT)
-    parts = [bench, *s.base_args(), f"--benchmark_filter={exact_filter(name)}",
-             f"--benchmark_repetitions={repetitions}"]
-    return " ".join(shlex.quote(p) for p in parts)
+    """The driver command that reruns one benchmark as the sweep ran it: `repetitions`
+    rounds, one process each, the ping-pong beside it (the driver always runs the limit),
+    into a new run directory."""
+    parts = ["--config", s.config, "--filter", exact_filter(name),
+             "--repetitions", str(repetitions)]
+    if s.no_pin:
+        parts.append("--no-pin")
+    if pathlib.Path(s.bench).resolve() != BENCH_BINARY.resolve():
+        parts += ["--bench", os.path.relpath(s.bench, ROOT)]
+    return DRIVER + " " + " ".join(shlex.quote(p) for p in parts)
+
+
+def single_process_command(config: str) -> str:
+    """The binary run directly: one process, every repetition inside it (not rounds)."""
+    return f"{os.path.relpath(BENCH_BINARY, ROOT)} --config={config}"
 
 
 class Progress:

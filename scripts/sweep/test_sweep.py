@@ -4,6 +4,7 @@ import io
 import json
 import pathlib
 import re
+import shlex
 import stat
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from ringlab_tools import names, sweep  # noqa: E402
+from ringlab_tools.cli import sweep as cli_sweep  # noqa: E402
 
 SWEEP = pathlib.Path(__file__).parent / "sweep.py"
 
@@ -83,6 +85,25 @@ class PureParts(unittest.TestCase):
         self.assertIn("ETA 1:20", err.getvalue())
 
 
+class ReproduceCommand(unittest.TestCase):
+    def settings(self, **kw):
+        return sweep.SweepSettings(str(sweep.BENCH_BINARY), "full", False, **kw)
+
+    def test_the_driver_runs_one_benchmark_in_rounds(self):
+        name = "ring/latency/disruptor-spin/w:1/r:1/min_time:0.200/real_time"
+        command = sweep.reproduce_command(self.settings(), name, 7)
+        self.assertEqual(shlex.split(command)[:2], ["scripts/ringlab", "bench"])
+        args = cli_sweep.parse_args(shlex.split(command)[2:])
+        self.assertEqual((args.config, args.repetitions, args.no_pin), ("full", 7, False))
+        self.assertRegex(name, args.filter)
+        self.assertNotRegex(name.replace("r:1", "r:12"), args.filter)
+        self.assertNotIn("--bench", command)  # the default binary goes unsaid
+        unpinned = sweep.SweepSettings("/elsewhere/ringlab_bench", "quick", True)
+        args = cli_sweep.parse_args(shlex.split(sweep.reproduce_command(unpinned, name, 2))[2:])
+        self.assertTrue(args.no_pin)
+        self.assertEqual(args.bench and pathlib.Path(args.bench).name, "ringlab_bench")
+
+
 class CommandLine(unittest.TestCase):
     def run_sweep(self, *args):
         return subprocess.run([sys.executable, str(SWEEP), *args], capture_output=True, text=True)
@@ -124,7 +145,15 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(context["stamp_cost_ns"], 20.5)
             failed = "ring/latency/seqlock/w:1/min_time:0.200/real_time"
             self.assertIn("exit 3", context["failures"][failed])
-            self.assertIn("--benchmark_repetitions=3", context["reproduce"][failed])
+            # Rerun through the driver, in rounds, as the sweep ran it.
+            command = shlex.split(context["reproduce"][failed])
+            self.assertEqual(command[:2], ["scripts/ringlab", "bench"])
+            args = cli_sweep.parse_args(command[2:])
+            self.assertEqual((args.config, args.repetitions), ("quick", 3))
+            self.assertEqual(pathlib.Path(args.bench).resolve(), bench.resolve())
+            self.assertRegex(failed, args.filter)
+            self.assertNotRegex(failed.replace("w:1", "w:12"), args.filter)
+            self.assertNotIn("--benchmark_repetitions", context["reproduce"][failed])
             self.assertFalse((run / ".scratch").exists())
             # The limit ran first.
             self.assertIn("limit/pingpong", r.stderr.split("ring/latency")[0])

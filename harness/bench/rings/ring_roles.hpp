@@ -30,6 +30,16 @@
 
 namespace ringlab::bench {
 
+// Whether V's shared ring recovers from a writer process that died: its storage
+// registers writer processes (a dead one's slot is taken over) or hands a single
+// writer's lease over from a dead holder. Asked of the storage, not the name.
+template <class V>
+constexpr bool survives_writer_crash() {
+  using Storage = typename V::ring::storage_type;
+  return V::shareable && (requires(Storage& s) { s.register_writer_process(); } ||
+                          requires(Storage& s, std::uint64_t pid) { s.take_writer_lease(pid); });
+}
+
 // Calls f.template operator()<V>() for each variant of the registry
 // (common/variants.hpp), after recording it as a subject of the run.
 template <class F>
@@ -40,6 +50,8 @@ void for_each_variant(F&& f) {
                  .writers = std::string(harness::to_string(V::writers)),
                  .readers = "broadcast",
                  .lossless = V::lossless,
+                 .shareable = V::shareable,
+                 .survives_writer_crash = survives_writer_crash<V>(),
                  .role = std::string(harness::to_string(V::role)),
                  .detail = std::string(V::wait_strategy)});
     f.template operator()<V>();

@@ -11,6 +11,8 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace ringlab::bench {
 
@@ -55,6 +57,35 @@ class LatencyHistogram {
       }
     }
     return max_;
+  }
+
+  // The buckets a run exports (counters.hpp): 16 per power of two from 32 ns, exact
+  // below, so a bound is within 1/16 of its values. Coarser than the native ones to
+  // keep a run's JSON small, fine enough for a percentile spectrum; each native bucket
+  // lies inside one exported bucket, so exporting loses no ordering.
+  static constexpr int kExportSubBits = 4;
+  static constexpr std::uint64_t kExportExact = std::uint64_t{2} << kExportSubBits;  // 32
+
+  static std::uint64_t export_bound_of(std::uint64_t ns) {
+    if (ns < kExportExact) return ns;
+    const int shift = std::bit_width(ns) - 1 - kExportSubBits;
+    const std::uint64_t width = std::uint64_t{1} << shift;
+    return (ns >> shift << shift) + (width - 1);
+  }
+
+  // (upper bound in ns, samples) of each non-empty exported bucket, bounds ascending.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> export_buckets() const {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+    for (std::size_t i = 0; i < kBuckets; ++i) {
+      if (counts_[i] == 0) continue;
+      const std::uint64_t bound = export_bound_of(upper_bound_of(i));
+      if (!out.empty() && out.back().first == bound) {
+        out.back().second += counts_[i];
+      } else {
+        out.emplace_back(bound, counts_[i]);
+      }
+    }
+    return out;
   }
 
   static std::size_t bucket_of(std::uint64_t ns) {

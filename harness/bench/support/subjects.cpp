@@ -43,6 +43,9 @@ std::string subjects_json() {
     out += ",\"readers\":";
     append_json_string(out, s.readers);
     out += s.lossless ? ",\"lossless\":true" : ",\"lossless\":false";
+    out += s.shareable ? ",\"shareable\":true" : ",\"shareable\":false";
+    out += s.survives_writer_crash ? ",\"survives_writer_crash\":true"
+                                   : ",\"survives_writer_crash\":false";
     out += ",\"role\":";
     append_json_string(out, s.role);
     out += ",\"detail\":";

@@ -16,6 +16,11 @@ struct Subject {
   std::string writers = {};  // "single" or "multi": how many may write at once ("" for a limit)
   std::string readers = {};  // "broadcast" (each reader sees every frame), "single" or "multi"
   bool lossless = false;  // writers wait for readers rather than overwrite
+  bool shareable = false;  // rings: can live in POSIX shared memory across processes
+  // Rings: in shared memory, a writer process that dies mid-write is taken over (its
+  // slot by another writer, or a single writer's lease by the next) rather than
+  // leaving the ring blocked for good.
+  bool survives_writer_crash = false;
   std::string role = {};     // rings: "targeted" or "baseline"; "peer"; "limit"
   std::string detail = {};   // one line: wait strategy, library, what a limit measures
 };

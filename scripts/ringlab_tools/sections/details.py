@@ -10,6 +10,7 @@ from ..fmt import COUNTERS, fmt_counter, fmt_ratio, ratio
 from ..markdown import anchor, md_code, md_table
 from ..names import XPROC
 from ..rundata import Benchmark, Run, counters_in
+from ..sweep import DRIVER, single_process_command
 
 THROUGHPUT_SCENARIOS = ("write_only", "read_only", "broadcast", "transfer")
 
@@ -90,12 +91,31 @@ def scenario_table(run: Run, benches: list[Benchmark]) -> list[str]:
     return md_table(headers, rows)
 
 
+def reproduce_note(run: Run) -> str:
+    """What the reproduce commands do: the driver's run in rounds, or an older sweep's
+    single process."""
+    commands = list(run.context.reproduce.values())
+    if not commands:
+        return "This run records no reproduce commands."
+    if all(c.startswith(DRIVER + " ") for c in commands):
+        return ("The reproduce command is the driver's: from the repository root after "
+                "`scripts/ringlab build` (at the commit in the header), it runs the "
+                "benchmark's repetitions in rounds, one process each, as this run did (with "
+                "the ping-pong, which always runs) and writes a new run directory to render. "
+                "A single process with every repetition inside it, not the same method, is "
+                f"`{single_process_command(run.config)} --benchmark_filter=REGEX "
+                "--benchmark_repetitions=N`.")
+    return ("These commands were recorded by an older sweep: **one process** running every "
+            "repetition, not the rounds of one process each that `scripts/ringlab bench "
+            "--filter REGEX --repetitions N` runs; from the repository root after "
+            "`scripts/ringlab build` (add `--benchmark_out=FILE --benchmark_out_format=json` "
+            "for the JSON).")
+
+
 def section_details(run: Run) -> list[str]:
     lines = ["## Detailed results", "",
              "Every benchmark of the run: median over repetitions (min – max), and the "
-             "command that reruns exactly it, from the repository root after "
-             "`scripts/ringlab build` (at the commit in the header; add "
-             "`--benchmark_out=FILE --benchmark_out_format=json` for the JSON).", ""]
+             "command that reruns it. " + reproduce_note(run), ""]
     # A cross-process scenario shares its in-process twin's table, row beside row.
     groups: dict[tuple[str, str], list[Benchmark]] = {}
     for b in run.benchmarks:

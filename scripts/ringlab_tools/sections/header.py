@@ -29,7 +29,9 @@ def section_header(run: Run) -> list[str]:
     rows = [["CPU", f"{cpu}, {cores} cores{memory}"],
             ["kernel", m.kernel or "unknown"],
             ["compiler", c.compiler or "unknown"],
-            ["build type", c.build_type or gb.library_build_type or "unknown"],
+            # Only ringlab's own build: bench.json's library_build_type is how
+            # libbenchmark was built, which says nothing of the code measured.
+            ["build type", c.build_type or "unknown"],
             ["commit", commit],
             ["stamp clock", stamp],
             ["threads pinned", {True: "yes", False: "no"}.get(c.pinned, "not recorded")],

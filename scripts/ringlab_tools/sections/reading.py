@@ -7,12 +7,25 @@ from ..names import XPROC
 from ..rundata import Run
 
 
+def method(run: Run) -> str:
+    """How the repetitions ran, as context.json records it."""
+    c = run.context
+    if c.repetitions_in_rounds:
+        return (f"The repetitions ran in rounds ({c.repetitions or '?'} here): each round ran "
+                "every benchmark once, each in its own process, the ping-pong first, so a "
+                "slow drift of the machine falls on every benchmark alike and the "
+                "repetitions of one benchmark are independent samples.")
+    if c.recorded:
+        return ("This run's context.json does not say that its repetitions ran in rounds: "
+                "sweeps before rounds ran each benchmark's repetitions one after another "
+                "in one process.")
+    return "How the repetitions ran is not recorded (context.json is missing)."
+
+
 def section_how_to_read(run: Run) -> list[str]:
-    lines = ["## How to read it", "",
-             "Each benchmark ran as several repetitions in one process; every figure is the "
-             "median over repetitions, the detailed tables add min – max, and the B-number "
-             "beside a figure leads to the command that reruns exactly that benchmark. "
-             "Counters:", ""]
+    lines = ["## How to read it", "", method(run) + " Every figure is the median over "
+             "repetitions, the detailed tables add min – max, and the B-number beside a "
+             "figure leads to the command that reruns exactly that benchmark. Counters:", ""]
     lines += [f"- **{spec.label}** (`{name}`): {spec.meaning}." for name, spec in
               COUNTERS.items()]
     lines += ["", "Latency in `latency` scenarios is one-way (stamp at write, stamp at "
