@@ -1,21 +1,48 @@
 """What every command line shares: usage errors and bad input as one line on stderr with
-exit status 2, never a traceback."""
+exit status 2, never a traceback; paths as the caller meant them."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from ..errors import InputError
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with `<prog>: error: <message> (see --help)` and exit status 2."""
+    """argparse with the command's usage, then `<prog>: error: <message> (see --help)`,
+    and exit status 2."""
 
     def error(self, message):
+        self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
         sys.exit(2)
+
+
+def absolute(text: str) -> Path:
+    """A path argument, resolved against the caller's directory when it is given (the
+    driver never changes directory before parsing)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path")
+    return Path(os.path.abspath(os.path.expanduser(text)))
+
+
+def writable_dir(path: Path, what: str) -> None:
+    """Makes sure `path` is, or can become, a directory this process writes into; raises
+    InputError naming `what` otherwise. Creates it: the command is about to write there."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{what} {path}: not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".ringlab-write-check-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise InputError(f"{what} {path}: cannot write there ({e.strerror or e})") from None
 
 
 def guarded(prog: str, main: Callable[[list[str]], int], argv: list[str]) -> int:

@@ -18,16 +18,15 @@ from ..rundata import Machine, RunContext
 from ..paths import BENCH_BINARY, ROOT
 from ..sweep import SweepSettings, build_type, cpu_model, git, list_benchmarks, memory_gib, \
     pingpong_one_way, reproduce_command, run_rounds
-from .common import Parser, guarded
+from .common import Parser, absolute, guarded, writable_dir
 
 PROG = "ringlab bench"
 CONFIGS = ["quick", "full", "scaling", "smoke"]
 DEFAULT_REPETITIONS = {"quick": 7, "full": 7, "scaling": 7}
 
 
-def parse_args(argv):
-    p = Parser(prog=PROG, description="Run a named benchmark configuration with progress "
-               "and write results/<run-id>/{bench.json,context.json}.")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The sweep's options, shared by `ringlab bench` and `ringlab report`."""
     p.add_argument("--config", default="quick", choices=CONFIGS,
                    help="quick (default, minutes on 2 cores), full (an hour), scaling (thread "
                    "sweeps for many-core machines), smoke (every quick benchmark for ~10 ms)")
@@ -39,24 +38,57 @@ def parse_args(argv):
                    "and configuration)")
     p.add_argument("--label", default=None,
                    help="machine label shown in reports (default: cores and CPU model)")
-    p.add_argument("--results", default=str(ROOT / "results"), help="results directory")
-    p.add_argument("--bench", default=str(BENCH_BINARY), help="path of ringlab_bench")
+    p.add_argument("--results", type=absolute, default=ROOT / "results",
+                   help="results directory (default: the repository's results/)")
+    p.add_argument("--bench", type=absolute, default=BENCH_BINARY,
+                   help="path of ringlab_bench (default: the release build's)")
     p.add_argument("--no-pin", action="store_true", help="do not pin threads to CPUs")
-    p.add_argument("--check-args", action="store_true", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+
+
+def check(args) -> None:
+    """Everything about the arguments that can be known before a build: raises InputError."""
     if args.repetitions is not None and args.repetitions < 1:
-        p.error("--repetitions must be at least 1")
+        raise InputError("--repetitions must be at least 1")
     if args.filter is not None:
         try:
             re.compile(args.filter)
         except re.error as e:
-            p.error(f"--filter is not a regular expression: {e}")
+            raise InputError(f"--filter is not a regular expression: {e}") from None
+    if args.run_id is not None:
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", args.run_id) or args.run_id in (".", ".."):
+            raise InputError(f"--run-id {args.run_id!r}: use letters, digits, '.', '_' and '-'")
+        if (args.results / args.run_id).exists():
+            raise InputError(f"{args.results / args.run_id} exists: pick another --run-id")
+    writable_dir(args.results, "--results")
+
+
+def parse_args(argv):
+    p = Parser(prog=PROG, description="Run a named benchmark configuration with progress "
+               "and write results/<run-id>/{bench.json,context.json}.")
+    add_arguments(p)
+    args = p.parse_args(argv)
+    try:
+        check(args)
+    except InputError as e:
+        p.error(str(e))
     return args
+
+
+def bench_command(args) -> str:
+    """The `ringlab bench` command that reruns this sweep, whichever command ran it."""
+    parts = ["scripts/ringlab", "bench", f"--config={args.config}"]
+    for option, value in (("--repetitions", args.repetitions), ("--filter", args.filter),
+                          ("--label", args.label)):
+        if value is not None:
+            parts.append(f"{option}={value}")
+    if args.no_pin:
+        parts.append("--no-pin")
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def run_context(args, settings: SweepSettings, bctx: dict, rows: list[dict],
                 failures: dict[str, str], names: list[str], repetitions: int, run_id: str,
-                started: dt.datetime, argv: list[str]) -> RunContext:
+                started: dt.datetime) -> RunContext:
     finished = dt.datetime.now(dt.timezone.utc)
     cores = os.cpu_count()
     allowed = number(bctx, "ringlab_allowed_cpus")
@@ -79,15 +111,12 @@ def run_context(args, settings: SweepSettings, bctx: dict, rows: list[dict],
         repetitions_in_rounds=True, pingpong_one_way_ns=pingpong_one_way(rows),
         failures=failures,
         reproduce={name: reproduce_command(settings, name, repetitions) for name in names},
-        sweep_command="scripts/ringlab bench " + " ".join(shlex.quote(a) for a in argv))
+        sweep_command=bench_command(args))
 
 
-def main(argv: list[str]) -> int:
-    args = parse_args(argv)
-    if args.check_args:
-        return 0
-    settings = SweepSettings(str(pathlib.Path(args.bench).resolve()), args.config, args.no_pin,
-                             args.filter)
+def execute(args) -> tuple[pathlib.Path, int]:
+    """Runs the sweep the checked arguments name: (the run directory, exit status)."""
+    settings = SweepSettings(str(args.bench), args.config, args.no_pin, args.filter)
     repetitions = args.repetitions or DEFAULT_REPETITIONS.get(args.config, 5)
     names = list_benchmarks(settings)
     if not names:
@@ -95,9 +124,7 @@ def main(argv: list[str]) -> int:
                          "selects no benchmark")
     started = dt.datetime.now(dt.timezone.utc)
     run_id = args.run_id or started.strftime(f"%Y%m%dT%H%M%SZ-{args.config}")
-    if not re.fullmatch(r"[A-Za-z0-9._-]+", run_id):
-        raise InputError(f"run id {run_id!r}: use letters, digits, '.', '_' and '-'")
-    run_dir = pathlib.Path(args.results) / run_id
+    run_dir = args.results / run_id
     if run_dir.exists():
         raise InputError(f"{run_dir} exists: pick another --run-id")
     scratch = run_dir / ".scratch"
@@ -112,15 +139,21 @@ def main(argv: list[str]) -> int:
     if bctx is None:
         raise InputError("every benchmark failed; see the messages above")
     context = run_context(args, settings, bctx, rows, failures, names, repetitions, run_id,
-                          started, argv)
+                          started)
     write_json(run_dir / "bench.json", {"context": bctx, "benchmarks": rows})
     write_json(run_dir / "context.json", context.to_json())
     limit = context.pingpong_one_way_ns
     print(f"{PROG}: wrote {run_dir} in {context.seconds:.0f} s; "
           f"ping-pong one-way p50 {limit if limit is None else round(limit, 1)} ns; "
           f"{len(failures)} failed", file=sys.stderr)
+    return run_dir, 1 if failures else 0
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    run_dir, rc = execute(args)
     print(run_dir)
-    return 1 if failures else 0
+    return rc
 
 
 def run(argv: list[str]) -> int:

@@ -34,6 +34,12 @@ DEFAULT_REPETITIONS = 9
 # Holm's correction over one benchmark's six counters; below it, hardly anything can.
 MIN_REPETITIONS = 5
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+DESCRIPTION = ("Compare two runs, binaries or revisions of ringlab_bench per benchmark and "
+               "counter: ratio of medians with a bootstrap interval, Mann-Whitney U test, "
+               "Holm's correction; binaries and revisions run in the same rounds, alternating "
+               "which goes first. Writes <results>/<id>/compare.{md,json,svg} and prints the "
+               "path of compare.md. Exit status 0 whatever the verdicts (1 with "
+               "--fail-on-regression when a row is slower), 2 on bad input.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -145,9 +151,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = Parser(prog=PROG, description="Compare two runs, binaries or revisions of "
-                    "ringlab_bench per benchmark and counter: ratio of medians with a "
-                    "bootstrap interval, Mann-Whitney U test, Holm's correction; writes "
-                    "<results>/<id>/compare.{md,json,svg} and prints the path of compare.md.")
+    parser = Parser(prog=PROG, description=DESCRIPTION)
     add_arguments(parser)
     return guarded(PROG, lambda av: run(parser.parse_args(av)), argv)
