@@ -1,5 +1,6 @@
 """Tests of the sweep runner's pure parts (scripts/ringlab_tools/sweep.py) and of its
 command line (scripts/sweep/sweep.py)."""
+import contextlib
 import io
 import json
 import pathlib
@@ -14,6 +15,7 @@ import unittest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from ringlab_tools import names, sweep  # noqa: E402
 from ringlab_tools.cli import sweep as cli_sweep  # noqa: E402
+from ringlab_tools.paths import ROOT  # noqa: E402
 
 SWEEP = pathlib.Path(__file__).parent / "sweep.py"
 
@@ -148,7 +150,8 @@ class CommandLine(unittest.TestCase):
             # Rerun through the driver, in rounds, as the sweep ran it.
             command = shlex.split(context["reproduce"][failed])
             self.assertEqual(command[:2], ["scripts/ringlab", "bench"])
-            args = cli_sweep.parse_args(command[2:])
+            with contextlib.chdir(ROOT):  # where the command is given to be run
+                args = cli_sweep.parse_args(command[2:])
             self.assertEqual((args.config, args.repetitions), ("quick", 3))
             self.assertEqual(pathlib.Path(args.bench).resolve(), bench.resolve())
             self.assertRegex(failed, args.filter)

@@ -20,24 +20,26 @@ struct Subcommand {
   Verb verb;
   std::string_view option;  // its one option, "" for none
   bool takes_name;
+  bool name_required;
   bool option_takes_number;
   std::string_view text;
 };
 
 constexpr Subcommand kSubcommands[] = {
-    {"list", Verb::kList, "--all", false, false,
-     "usage: ringlab_shm list [--all]\n"
-     "Lists the current user's ringlab segments in /dev/shm: name, storage, layout version,\n"
-     "capacity, payload bytes, writer mode, head counter, and registered/alive processes\n"
-     "(writer table entries, or the single writer's lease holder; '-' for rwlock).\n"
+    {"list", Verb::kList, "--all", true, false, false,
+     "usage: ringlab_shm list [--all] [FLEET]\n"
+     "Lists the current user's ringlab segments in /dev/shm (only FLEET's, if given): name,\n"
+     "storage, layout version, capacity, payload bytes, writer mode, head counter, and\n"
+     "registered/alive processes (writer table entries, or the single writer's lease holder;\n"
+     "'-' for rwlock).\n"
      "  --all   also list the user's other objects there, as \"not a ringlab segment\" and why\n"},
-    {"show", Verb::kShow, "--slots", true, true,
+    {"show", Verb::kShow, "--slots", true, true, true,
      "usage: ringlab_shm show NAME [--slots N]\n"
      "Shows one segment: its header, head, creator, writer table or writer lease (each pid\n"
      "alive or dead), reader gates (gated disruptor), and the slot states of the last N\n"
      "counters: counter, slot, marker state (empty, writing, committed, abandoned), length.\n"
      "  --slots N   how many counters (0..4096, at most a lap; default 8)\n"},
-    {"tail", Verb::kTail, "--count", true, true,
+    {"tail", Verb::kTail, "--count", true, true, true,
      "usage: ringlab_shm tail NAME [--count N]\n"
      "Prints the frames of the last N counters, read by the ring's reader path (never a torn\n"
      "frame): counter, length, id, version and the payload (printable ASCII; other bytes,\n"
@@ -46,7 +48,7 @@ constexpr Subcommand kSubcommands[] = {
      "rwlock segments: their payloads are read under a lock this tool never takes, so only\n"
      "slot states are printed.\n"
      "  --count N   how many counters (0..4096, at most a lap; default 10)\n"},
-    {"remove", Verb::kRemove, "--force", true, false,
+    {"remove", Verb::kRemove, "--force", true, true, false,
      "usage: ringlab_shm remove NAME [--force]\n"
      "Unlinks a segment; refused (exit 1, naming the pids) while a registered process (writer\n"
      "table entry, writer lease holder, gate owner) is alive, or if NAME is not a valid\n"
@@ -59,7 +61,7 @@ constexpr std::string_view kToolUsage =
     "Inspects ringlab shared-memory rings in /dev/shm, read-only: it never registers, locks\n"
     "or waits (remove unlinks, and nothing else).\n"
     "commands:\n"
-    "  list [--all]               the current user's ringlab segments\n"
+    "  list [--all] [FLEET]       the current user's ringlab segments (of one fleet)\n"
     "  show NAME [--slots N]      one segment's header, processes, gates and slot states\n"
     "  tail NAME [--count N]      the last N frames as text\n"
     "  remove NAME [--force]      unlink a segment no live process is registered in\n"
@@ -131,7 +133,7 @@ absl::StatusOr<Command> parse_subcommand(const Subcommand& sub,
     cmd.name = std::string(arg);
     named = true;
   }
-  if (sub.takes_name && !named) return usage_error(sub.name, "a segment NAME is needed");
+  if (sub.name_required && !named) return usage_error(sub.name, "a segment NAME is needed");
   return cmd;
 }
 

@@ -1,7 +1,7 @@
 // The command line of ringlab_shm: its grammar, usage texts and parser.
 //
 //   ringlab_shm [--help]
-//   ringlab_shm list [--all]
+//   ringlab_shm list [--all] [FLEET]
 //   ringlab_shm show NAME [--slots N]
 //   ringlab_shm tail NAME [--count N]
 //   ringlab_shm remove NAME [--force]
@@ -26,7 +26,7 @@ enum class Verb { kHelp, kList, kShow, kTail, kRemove };
 struct Command {
   Verb verb = Verb::kHelp;
   std::string help_topic;  // kHelp: "" for the tool, or a subcommand's name
-  std::string name;        // show, tail, remove
+  std::string name;        // show, tail, remove; list: the fleet to keep ("": all)
   bool all = false;        // list
   std::uint64_t slots = 8;  // show
   std::uint64_t count = 10; // tail

@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "inspect.hpp"
 #include "print.hpp"
 #include "read_only_segment.hpp"
@@ -49,12 +50,21 @@ absl::StatusOr<std::vector<std::pair<std::string, struct stat>>> own_objects() {
   return found;
 }
 
+// Whether an object's name is "ringlab.<user>.<fleet>.k<kind>" of `fleet`; name parts
+// hold no '.', so the fleet is the third of four.
+bool in_fleet(std::string_view name, std::string_view fleet) {
+  const std::vector<std::string> parts =
+      absl::StrSplit(absl::string_view(name.data(), name.size()), '.');
+  return parts.size() == 4 && parts[0] == "ringlab" && parts[2] == fleet;
+}
+
 int list(const Command& cmd, std::ostream& out, std::ostream& err) {
   const auto objects = own_objects();
   if (!objects.ok()) return fail(err, objects.status().message(), kExitSegment);
   std::vector<std::vector<std::string>> rows{list_columns()};
   std::vector<std::string> others;
   for (const auto& [name, st] : *objects) {
+    if (!cmd.name.empty() && !in_fleet(name, cmd.name)) continue;
     absl::Status problem = absl::FailedPreconditionError("not a regular file");
     if (S_ISREG(st.st_mode)) {
       absl::StatusOr<ReadOnlySegment> seg = ReadOnlySegment::open(name);
@@ -70,7 +80,9 @@ int list(const Command& cmd, std::ostream& out, std::ostream& err) {
     others.push_back(absl::StrCat(absl::CHexEscape(name), "  not a ringlab segment: ", problem.message()));
   }
   if (rows.size() == 1) {
-    out << "no ringlab segments of uid " << ::geteuid() << " in " << rs::kShmDirectory << "\n";
+    out << "no ringlab segments of uid " << ::geteuid()
+        << (cmd.name.empty() ? "" : absl::StrCat(" in fleet ", absl::CHexEscape(cmd.name)))
+        << " in " << rs::kShmDirectory << "\n";
   } else {
     print_table(out, rows);
   }

@@ -31,7 +31,9 @@ def window(text: str) -> int:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="shm_command", metavar="<shm command>", required=True)
     c = sub.add_parser("list", help="the current user's ringlab segments",
-                       description="The current user's ringlab segments in /dev/shm.")
+                       description="The current user's ringlab segments in /dev/shm (of one "
+                       "fleet, if given).")
+    c.add_argument("fleet", nargs="?", metavar="FLEET", help="only this fleet's segments")
     c.add_argument("--all", action="store_true",
                    help="also the user's other objects there, as 'not a ringlab segment'")
     c = sub.add_parser("show", help="one segment's header, processes, gates and slots",
@@ -53,8 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def tool_args(args) -> list[str]:
     out = [args.shm_command]
-    if getattr(args, "name", None) is not None:
-        out.append(args.name)
+    for positional in ("name", "fleet"):
+        if getattr(args, positional, None) is not None:
+            out.append(getattr(args, positional))
     for option in ("slots", "count"):
         if getattr(args, option, None) is not None:
             out.append(f"--{option}={getattr(args, option)}")

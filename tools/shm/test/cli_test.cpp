@@ -22,6 +22,10 @@ TEST(ToolCli, ParsesEverySubcommandAndOption) {
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->verb, Verb::kList);
   EXPECT_TRUE(list->all);
+  EXPECT_EQ(list->name, "");
+  auto fleet = parse_words({"list", "prices"});
+  ASSERT_TRUE(fleet.ok()) << fleet.status();
+  EXPECT_EQ(fleet->name, "prices");
   auto show = parse_words({"show", "--slots", "3", "ringlab.u.f.k1"});
   ASSERT_TRUE(show.ok()) << show.status();
   EXPECT_EQ(show->verb, Verb::kShow);
@@ -42,7 +46,7 @@ TEST(ToolCli, RefusesBadUsage) {
   for (const std::vector<std::string_view>& words : std::vector<std::vector<std::string_view>>{
            {},
            {"frobnicate"},
-           {"list", "extra"},
+           {"list", "a", "b"},
            {"list", "--force"},
            {"show"},
            {"show", "a", "b"},

@@ -69,6 +69,17 @@ TEST_P(ToolOverStorage, ListShowsTheSegmentsRow) {
   }
 }
 
+TEST_P(ToolOverStorage, ListOfAFleetKeepsOnlyItsSegments) {
+  const rs::SegmentName& name = segment_.name();
+  const ToolRun mine = run_tool_process({"list", name.fleet});
+  ASSERT_EQ(mine.code, 0) << describe(mine);
+  EXPECT_FALSE(line_with(mine.out, segment_.file()).empty()) << mine.out;
+  const ToolRun other = run_tool_process({"list", name.fleet + "x"});
+  ASSERT_EQ(other.code, 0) << describe(other);
+  EXPECT_TRUE(line_with(other.out, segment_.file()).empty()) << other.out;
+  EXPECT_NE(other.out.find("no ringlab segments"), std::string::npos) << other.out;
+}
+
 TEST_P(ToolOverStorage, ShowGivesHeaderProcessesAndSlots) {
   const ToolRun run = run_tool_process({"show", segment_.file(), "--slots", "4"});
   ASSERT_EQ(run.code, 0) << describe(run);
