@@ -433,6 +433,11 @@ class Index(unittest.TestCase):
                 "# Ordering audit\n\nWritten by `scripts/ringlab model` on 2026-11-28 from "
                 "commit `0fe0d0c` , g++.\n")
             (results / "not-a-run").mkdir()
+            comparison = results / "ab-1"
+            comparison.mkdir()
+            (comparison / "compare.json").write_text(json.dumps({
+                "command": "scripts/ringlab compare HEAD~1 HEAD",
+                "summary": {"faster": 2, "slower": 1, "no difference shown": 7}}))
             done = run_script("--index", results)
             self.assertEqual(done.returncode, 0, done.stderr)
             text = (results / "README.md").read_text()
@@ -443,6 +448,8 @@ class Index(unittest.TestCase):
         self.assertIn("(no report yet)", text)
         self.assertLess(text.index(newer.name), text.index(older.name))
         self.assertNotIn("not-a-run", text)
+        self.assertIn("| [ab-1](ab-1/compare.md) | `scripts/ringlab compare HEAD~1 HEAD` | "
+                      "2 faster, 1 slower, 7 no difference shown |", text)
         self.assertIn("[ordering-audit.md](ordering-audit.md), written on 2026-11-28 from "
                       "commit `0fe0d0c`", text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -59,6 +60,26 @@ def audit_line(results: Path) -> list[str]:
             f"step below) is [ordering-audit.md](ordering-audit.md){when}.", ""]
 
 
+def comparison_lines(results: Path) -> list[str]:
+    """The comparisons (`ringlab compare`) kept beside the runs: what each compared and
+    its verdict counts."""
+    rows = []
+    for d in sorted(results.iterdir()):
+        try:
+            data = json.loads((d / "compare.json").read_text(encoding="utf-8"))
+            summary = data["summary"]
+            counts = (f"{summary['faster']} faster, {summary['slower']} slower, "
+                      f"{summary['no difference shown']} no difference shown")
+            rows.append([f"[{d.name}]({d.name}/compare.md)", md_code(str(data["command"])),
+                         counts])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a comparison, or not one this index can read
+    if not rows:
+        return []
+    return ["Comparisons (`scripts/ringlab compare`; rows are benchmark × counter, B against A):",
+            "", *md_table(["comparison", "command", "rows"], rows)]
+
+
 def write_index(results: Path) -> Path:
     if not results.is_dir():
         raise InputError(f"results directory not found: {results}")
@@ -81,6 +102,7 @@ def write_index(results: Path) -> Path:
         lines += md_table(HEADERS, [r[1] for r in rows])
     else:
         lines += ["No runs yet.", ""]
+    lines += comparison_lines(results)
     out = results / "README.md"
     out.write_text("\n".join(lines), encoding="utf-8")
     return out
