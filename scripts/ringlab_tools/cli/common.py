@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -31,6 +32,16 @@ def absolute(text: str) -> Path:
     return Path(os.path.abspath(os.path.expanduser(text)))
 
 
+def check_regex(text: str | None, what: str) -> None:
+    """A --filter style option: a Python regular expression, or InputError."""
+    if text is None:
+        return
+    try:
+        re.compile(text)
+    except re.error as e:
+        raise InputError(f"{what} is not a regular expression: {e}") from None
+
+
 def writable_dir(path: Path, what: str) -> None:
     """Makes sure `path` is, or can become, a directory this process writes into; raises
     InputError naming `what` otherwise. Creates it: the command is about to write there."""
@@ -42,7 +53,8 @@ def writable_dir(path: Path, what: str) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        raise InputError(f"{what} {path}: cannot write there ({e.strerror or e})") from None
+        raise InputError(f"{what} {path}: cannot write there (not writable: "
+                         f"{e.strerror or e})") from None
 
 
 def guarded(prog: str, main: Callable[[list[str]], int], argv: list[str]) -> int:

@@ -18,7 +18,7 @@ from ..rundata import Machine, RunContext
 from ..paths import BENCH_BINARY, ROOT
 from ..sweep import SweepSettings, build_type, cpu_model, git, list_benchmarks, memory_gib, \
     pingpong_one_way, reproduce_command, run_rounds
-from .common import Parser, absolute, guarded, writable_dir
+from .common import Parser, absolute, check_regex, guarded, writable_dir
 
 PROG = "ringlab bench"
 CONFIGS = ["quick", "full", "scaling", "smoke"]
@@ -49,11 +49,7 @@ def check(args) -> None:
     """Everything about the arguments that can be known before a build: raises InputError."""
     if args.repetitions is not None and args.repetitions < 1:
         raise InputError("--repetitions must be at least 1")
-    if args.filter is not None:
-        try:
-            re.compile(args.filter)
-        except re.error as e:
-            raise InputError(f"--filter is not a regular expression: {e}") from None
+    check_regex(args.filter, "--filter")
     if args.run_id is not None:
         if not re.fullmatch(r"[A-Za-z0-9._-]+", args.run_id) or args.run_id in (".", ".."):
             raise InputError(f"--run-id {args.run_id!r}: use letters, digits, '.', '_' and '-'")

@@ -10,15 +10,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-import os
 import re
 import shlex
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from ..cli.common import Parser, guarded
+from ..cli.common import Parser, absolute, check_regex, guarded, writable_dir
 from ..cli.sweep import CONFIGS
 from ..errors import InputError
 from ..paths import ROOT
@@ -62,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, default=0.05,
                         help="significance level of the Holm-corrected p-values "
                         "(default 0.05)")
-    parser.add_argument("--results", default=str(ROOT / "results"),
+    parser.add_argument("--results", type=absolute, default=ROOT / "results",
                         help="where the comparison's directory goes (default: the "
                         "repository's results/)")
     parser.add_argument("--id", default=None, dest="compare_id", metavar="NAME",
@@ -80,14 +78,10 @@ def _check_options(args: argparse.Namespace) -> None:
                          "U test cannot call a difference once corrected")
     if not (math.isfinite(args.alpha) and 0 < args.alpha < 1):
         raise InputError("--alpha must lie between 0 and 1")
-    if args.filter is not None:
-        try:
-            re.compile(args.filter)
-        except re.error as e:
-            raise InputError(f"--filter is not a regular expression: {e}") from None
+    check_regex(args.filter, "--filter")
 
 
-def output_dir(results: str, compare_id: str | None) -> Path:
+def output_dir(results: Path, compare_id: str | None) -> Path:
     """results/<id>, checked (and the results directory made, and shown writable) before
     anything is built or run."""
     if compare_id is None:
@@ -95,15 +89,8 @@ def output_dir(results: str, compare_id: str | None) -> Path:
     if not ID_PATTERN.fullmatch(compare_id):
         raise InputError(f"--id {compare_id!r}: use letters, digits, '.', '_' and '-' "
                          "(no '/'), starting with a letter or digit")
-    base = Path(os.getcwd()) / results
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=base):
-            pass
-    except OSError as e:
-        raise InputError(f"results directory {results} is not writable: "
-                         f"{e.strerror or e}") from None
-    out = base / compare_id
+    writable_dir(results, "--results")
+    out = results / compare_id
     if out.exists():
         raise InputError(f"{out} exists: pick another --id")
     return out
