@@ -1,0 +1,154 @@
+// What the soak's writer and reader processes do, until they are killed. Each
+// attaches to the variant's ring in shared memory, then loops: a writer claims
+// a counter and publishes the self-checking frame of that counter; a reader
+// polls with a stall-bounded cursor and checks every frame it is given. Both
+// look at their seat's `die` word between operations, for the variants that
+// may only be killed there (run.hpp).
+#pragma once
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "board.hpp"
+#include "common/stress_frame.hpp"
+#include "ringlab/disruptor/gated_reader.hpp"
+#include "ringlab/shm/shared_ring.hpp"
+
+namespace ringlab::soak {
+
+inline constexpr std::uint8_t kKind = 13;
+// Small enough that writers lap the slot of a killed writer within a few
+// milliseconds, large enough that readers are not lapped at every poll.
+inline constexpr RingSpec kSpec{64, 48};
+// [StallBound] How long a reader waits on a killed writer's counter.
+inline constexpr std::chrono::milliseconds kReaderStallBound{50};
+// How long a gated reader retries for a gate while dead readers still hold them.
+inline constexpr std::chrono::seconds kGateLimit{2};
+
+// Where a child leaves when it cannot go on: the reason in its seat, status 3.
+[[noreturn]] inline void give_up(Seat& seat, std::string_view why) {
+  seat.fail(why);
+  ::_exit(3);
+}
+
+// Between operations: dies here if the parent asked it to.
+inline void safe_point(const Seat& seat) {
+  if (seat.die.load(std::memory_order_acquire) != 0) ::raise(SIGKILL);
+}
+
+template <class V>
+std::unique_ptr<typename V::shared_ring> attach(const shm::SegmentName& name, Seat& seat) {
+  using RingT = typename V::shared_ring;
+  auto ring = shm::attach_ring<typename RingT::storage_type>(name, kSpec, V::shared_options());
+  if (!ring.ok()) give_up(seat, absl::StrCat("attach: ", ring.status().ToString()));
+  return *std::move(ring);
+}
+
+// A writer process: `node` names it in its frames (1..65535).
+template <class V>
+[[noreturn]] void writer_main(const shm::SegmentName& name, Seat& seat, std::uint16_t node) {
+  const auto ring = attach<V>(name, seat);
+  if constexpr (V::single_writer) {
+    // The holder before the take: a pid other than ours is a dead writer's
+    // lease, which the take replaces (a live one makes the take fail).
+    const std::uint64_t before = ring->storage().writer_lease_holder();
+    if (absl::Status s = ring->take_writer_lease(); !s.ok()) {
+      give_up(seat, absl::StrCat("writer lease: ", s.ToString()));
+    }
+    if (before != 0 && before != static_cast<std::uint64_t>(::getpid())) seat.took_over.store(1);
+  }
+  std::vector<std::byte> buffer(kSpec.payload_capacity);
+  for (std::uint64_t seq = 0;; ++seq) {
+    safe_point(seat);
+    const std::size_t size = stress::frame_size(node, seq, buffer.size());
+    const absl::StatusOr<WriteTicket> ticket = ring->claim(NodeId(node), size);
+    if (!ticket.ok()) give_up(seat, absl::StrCat("claim: ", ticket.status().ToString()));
+    const std::uint64_t c = ticket->counter;
+    const std::span<std::byte> frame(buffer.data(), size);
+    stress::fill_frame(frame, c, node);
+    const absl::Status s = ring->publish(*ticket, stress::frame_kind(c), stress::frame_ver(c), frame);
+    if (!s.ok()) give_up(seat, absl::StrCat("publish of ", c, ": ", s.ToString()));
+    seat.written.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+// A reader's cursor: a registered gate on a gated ring, a plain one otherwise.
+template <class RingT>
+class Cursor {
+  static constexpr bool kGates = GatingRing<RingT> && WaitingRing<RingT>;
+
+ public:
+  Cursor(RingT& ring, bool gated, Seat& seat) : ring_(ring) {
+    if constexpr (kGates) {
+      if (gated) {
+        gate_.emplace(register_gate(seat));
+        return;
+      }
+    }
+    cursor_ = RingCursor::from_counter(ring.head()).with_stall_bound(kReaderStallBound);
+  }
+
+  template <class OnFrame>
+  PollStats poll(FrameBuffer& buffer, OnFrame&& on_frame) {
+    if constexpr (kGates) {
+      if (gate_) return gate_->poll(buffer, on_frame);
+    }
+    return poll_into(ring_, cursor_, buffer, on_frame);
+  }
+
+ private:
+  // Killed readers leave their gates set until someone frees them: a reader
+  // that finds none free frees the dead ones itself.
+  auto register_gate(Seat& seat) {
+    const auto deadline = std::chrono::steady_clock::now() + kGateLimit;
+    for (;;) {
+      auto reader = GatedReader<RingT>::attach(ring_, kReaderStallBound);
+      if (reader.ok()) return *std::move(reader);
+      if (!absl::IsResourceExhausted(reader.status()) ||
+          std::chrono::steady_clock::now() >= deadline) {
+        give_up(seat, absl::StrCat("register a gate: ", reader.status().ToString()));
+      }
+      ring_.release_dead_gates();
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+
+  RingT& ring_;
+  RingCursor cursor_;
+  std::optional<gated_reader_or_t<RingT, std::monostate>> gate_;
+};
+
+template <class V>
+[[noreturn]] void reader_main(const shm::SegmentName& name, Seat& seat) {
+  const auto ring = attach<V>(name, seat);
+  Cursor<typename V::shared_ring> cursor(*ring, V::lossless, seat);
+  FrameBuffer buffer = ring->make_buffer();
+  ReaderTally tally;
+  for (;;) {
+    safe_point(seat);
+    const PollStats stats = cursor.poll(buffer, [&](const FrameBuffer& f, std::uint64_t c) {
+      tally.frames(f, c, kKind);
+    });
+    tally.polls.add(stats);
+    seat.publish(tally);
+    if (stats.delivered > 0) {
+      seat.last_new_ns.store(monotonic_ns(), std::memory_order_relaxed);
+    } else if (stats.to == stats.from) {
+      // Nothing new: leave the cores to the writers (two cores, five processes).
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+}
+
+}  // namespace ringlab::soak

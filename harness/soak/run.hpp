@@ -1,0 +1,292 @@
+// The soak of one variant: a ring in POSIX shared memory, writer and reader
+// processes forked onto it, each SIGKILLed at a random moment of a short life
+// and replaced at once, for the variant's share of the run. The parent judges
+// from the seats (board.hpp) of the processes it reaps, and watches the ring's
+// progress: the longest time no reader saw a new frame while writers were
+// alive, which may not pass the progress bound.
+#pragma once
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "board.hpp"
+#include "common/children.hpp"
+#include "common/shared_block.hpp"
+#include "figures.hpp"
+#include "roles.hpp"
+
+namespace ringlab::soak {
+
+// pthread rwlocks are not robust: a process killed holding a slot's lock
+// wedges that slot for good. Until the rwlock variant has a lock that a dead
+// holder's successor can recover, its processes die only between operations.
+// Flip this once that lock lands, and the rwlock variant is killed anywhere.
+inline constexpr bool kRwlockKillsBetweenOperationsOnly = true;
+
+// How long a process lives before it is killed, in milliseconds: short, so
+// that a minute starts thousands of processes. Readers live longer, so that
+// most of their polls deliver frames rather than set up.
+inline constexpr int kWriterLifeMs[2] = {2, 25};
+inline constexpr int kReaderLifeMs[2] = {5, 60};
+// A process asked to die at its next safe point that has not after this long
+// is wedged inside an operation.
+inline constexpr std::chrono::seconds kSafePointLimit{2};
+// Failures kept per variant (later ones are counted only).
+inline constexpr std::size_t kMaxFailures = 8;
+
+struct Plan {
+  double seconds = 0;         // this variant's share
+  double progress_bound = 0;  // seconds
+  std::uint64_t serial = 0;   // names this run's segments apart from others'
+};
+
+template <class V>
+constexpr bool kills_between_operations() {
+  return V::storage == "rwlock" && kRwlockKillsBetweenOperationsOnly;
+}
+
+template <class V>
+class VariantSoak {
+  struct Child {
+    pid_t pid = 0;
+    bool writer = false;
+    Seat* seat = nullptr;
+    std::int64_t dies_ns = 0;
+  };
+
+ public:
+  VariantSoak(const Plan& plan, std::mt19937_64& random) : plan_(plan), random_(random) {
+    figures_.variant = std::string(V::name);
+    figures_.single_writer = V::single_writer;
+    figures_.kills_between_operations = kills_between_operations<V>();
+    name_ = shm::SegmentName{absl::StrCat("soak", ::getpid(), "-", plan.serial, "-", std::string(V::name)), kKind, ""};
+  }
+
+  Figures run() {
+    using Storage = typename V::shared_ring::storage_type;
+    (void)shm::Segment::unlink(name_);
+    auto ring = shm::create_ring<Storage>(name_, kSpec, V::shared_options());
+    if (!ring.ok()) {
+      fail(absl::StrCat("create_ring: ", ring.status().ToString()));
+      return figures_;
+    }
+    ring_ = ring->get();
+    const std::int64_t start = monotonic_ns();
+    const std::int64_t end = start + static_cast<std::int64_t>(plan_.seconds * 1e9);
+    last_new_ns_ = start;
+    std::int64_t next_report = start + 1'000'000'000;
+    for (std::size_t i = 0; i < (V::single_writer ? 1 : kMaxWriters); ++i) {
+      children_.push_back(Child{0, true, &board_->writers[i], 0});
+    }
+    for (std::size_t i = 0; i < kMaxReaders; ++i) {
+      children_.push_back(Child{0, false, &board_->readers[i], 0});
+    }
+    for (std::int64_t now = start; now < end && !stopped_; now = monotonic_ns()) {
+      for (Child& child : children_) tend(child, now);
+      watch_progress(monotonic_ns());
+      watch_pending(monotonic_ns());
+      if (now >= next_report) {
+        report_progress(now - start, ring_->head());
+        next_report += 1'000'000'000;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    for (Child& child : children_) {
+      if (child.pid != 0) end_child(child);
+    }
+    watch_progress(monotonic_ns());
+    figures_.seconds = static_cast<double>(monotonic_ns() - start) / 1e9;
+    (void)shm::Segment::unlink(name_);
+    return figures_;
+  }
+
+ private:
+  void fail(std::string why) {
+    if (figures_.failures.size() < kMaxFailures) {
+      figures_.failures.push_back(std::move(why));
+    } else if (figures_.failures.size() == kMaxFailures) {
+      figures_.failures.push_back("(later failures not shown)");
+    }
+  }
+
+  // Starts the seat's process, or kills it when its time is up, or collects
+  // it if it ended by itself (it gave up: its seat says why).
+  void tend(Child& child, std::int64_t now) {
+    if (child.pid == 0) {
+      start(child, now);
+      return;
+    }
+    harness::Exit exit;
+    if (harness::ended(child.pid, exit)) {
+      fail(absl::StrCat(child.writer ? "a writer " : "a reader ", exit.describe(), ": ",
+                        std::string(child.seat->reason())));
+      collect(child);
+      return;
+    }
+    if (now >= child.dies_ns) end_child(child);
+  }
+
+  void start(Child& child, std::int64_t now) {
+    child.seat->clear();
+    const std::uint16_t node = static_cast<std::uint16_t>(1 + figures_.processes_started % 65535);
+    Seat& seat = *child.seat;
+    const shm::SegmentName& name = name_;
+    const bool writer = child.writer;
+    const unsigned alarm_s = static_cast<unsigned>(plan_.seconds) + 60;
+    child.pid = harness::spawn_child(
+        [&] {
+          ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // no orphans if the parent dies
+          if (writer) writer_main<V>(name, seat, node);
+          reader_main<V>(name, seat);
+        },
+        alarm_s);
+    ++figures_.processes_started;
+    const int* life = child.writer ? kWriterLifeMs : kReaderLifeMs;
+    const std::int64_t ms = std::uniform_int_distribution<int>(life[0], life[1])(random_);
+    child.dies_ns = now + ms * 1'000'000;
+  }
+
+  // Kills the child (at once, or at its next safe point) and collects it.
+  void end_child(Child& child) {
+    harness::Exit exit;
+    if (kills_between_operations<V>()) {
+      child.seat->die.store(1, std::memory_order_release);
+      const auto deadline = harness::ChildClock::now() + kSafePointLimit;
+      while (!harness::ended(child.pid, exit)) {
+        if (harness::ChildClock::now() >= deadline) {
+          fail(absl::StrCat(child.writer ? "a writer" : "a reader", " did not reach a safe point within ",
+                            kSafePointLimit.count(), " s (wedged inside an operation)"));
+          harness::kill_and_reap(child.pid);
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    } else {
+      harness::kill_and_reap(child.pid);
+    }
+    ++(child.writer ? figures_.writer_kills : figures_.reader_kills);
+    if (child.writer) writer_kills_ns_.push_back(monotonic_ns());
+    collect(child);
+  }
+
+  // A reaped child's account, added to the variant's.
+  void collect(Child& child) {
+    const Seat& seat = *child.seat;
+    if (child.writer) {
+      figures_.frames_written += seat.written.load();
+      if (seat.took_over.load() != 0) ++figures_.recoveries;
+    } else {
+      const ReaderTally t = seat.last_snapshot();
+      ++figures_.reader_lifetimes;
+      if (!t.polls.adds_up()) ++figures_.inexact_lifetimes;
+      figures_.frames_checked += t.polls.delivered;
+      figures_.loss += t.polls.loss;
+      figures_.torn += t.frames.torn;
+      figures_.misordered += t.frames.regressions;
+      last_new_ns_ = std::max(last_new_ns_, seat.last_new_ns.load());
+    }
+    child.pid = 0;
+  }
+
+  // The stall so far, and the writer kills after which new frames came.
+  void watch_progress(std::int64_t now) {
+    for (const Child& child : children_) {
+      if (!child.writer && child.pid != 0) {
+        last_new_ns_ = std::max(last_new_ns_, child.seat->last_new_ns.load());
+      }
+    }
+    if (!V::single_writer) {
+      const auto resumed = std::remove_if(writer_kills_ns_.begin(), writer_kills_ns_.end(),
+                                          [&](std::int64_t t) { return t < last_new_ns_; });
+      figures_.recoveries += static_cast<std::uint64_t>(writer_kills_ns_.end() - resumed);
+      writer_kills_ns_.erase(resumed, writer_kills_ns_.end());
+    }
+    const double stall_ms = static_cast<double>(now - last_new_ns_) / 1e6;
+    figures_.longest_stall_ms = std::max(figures_.longest_stall_ms, stall_ms);
+    if (stall_ms > plan_.progress_bound * 1e3 && !stopped_) {
+      stop(absl::StrCat("no reader saw a new frame for ", static_cast<int>(stall_ms),
+                        " ms while writers were alive"));
+    }
+  }
+
+  // A counter claimed by a writer that was killed stays Pending until a writer
+  // takes its slot over (or a lap later writes it). Readers give it up after
+  // their stall bound and other slots keep the ring moving, so only this shows
+  // a slot that is never taken over: each tick looks for Pending counters in
+  // the last lap, and again at those it found before.
+  void watch_pending(std::int64_t now) {
+    const auto pending = [&](std::uint64_t c) {
+      const SlotRead seen = ring_->probe(c, scratch_);
+      return seen == SlotRead::kWriting || seen == SlotRead::kOlder;  // claimed: c < head
+    };
+    const std::uint64_t head = ring_->head();
+    for (std::uint64_t c = head > kSpec.capacity ? head - kSpec.capacity : 0; c < head; ++c) {
+      if (pending_.size() < kMaxWatched && !pending_.contains(c) && pending(c)) {
+        pending_.emplace(c, now);
+      }
+    }
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (!pending(it->first)) {
+        it = pending_.erase(it);
+        continue;
+      }
+      const double age_ms = static_cast<double>(now - it->second) / 1e6;
+      figures_.longest_pending_ms = std::max(figures_.longest_pending_ms, age_ms);
+      if (age_ms > plan_.progress_bound * 1e3 && !stopped_) {
+        stop(absl::StrCat("counter ", it->first, " stayed Pending for ", static_cast<int>(age_ms),
+                          " ms: no writer took its slot over"));
+      }
+      ++it;
+    }
+  }
+
+  void stop(const std::string& why) {
+    fail(absl::StrCat("recovery stopped: ", why, " (after ", figures_.processes_started,
+                      " process starts, ", figures_.writer_kills, " writer kills)"));
+    stopped_ = true;
+  }
+
+  void report_progress(std::int64_t elapsed_ns, std::uint64_t head) const {
+    std::fprintf(stderr,
+                 "[soak] %s %.0f/%.0f s: %llu processes, head %llu, %llu frames checked, "
+                 "torn %llu, longest stall %.0f ms\n",
+                 figures_.variant.c_str(), static_cast<double>(elapsed_ns) / 1e9, plan_.seconds,
+                 static_cast<unsigned long long>(figures_.processes_started),
+                 static_cast<unsigned long long>(head),
+                 static_cast<unsigned long long>(figures_.frames_checked),
+                 static_cast<unsigned long long>(figures_.torn), figures_.longest_stall_ms);
+  }
+
+  // Counters watched at once for staying Pending; more are not looked at.
+  static constexpr std::size_t kMaxWatched = 4096;
+
+  const Plan plan_;
+  std::mt19937_64& random_;
+  shm::SegmentName name_;
+  harness::SharedBlock<Board> board_;
+  std::vector<Child> children_;
+  std::vector<std::int64_t> writer_kills_ns_;
+  typename V::shared_ring* ring_ = nullptr;
+  FrameBuffer scratch_{kSpec.payload_capacity};
+  std::map<std::uint64_t, std::int64_t> pending_;  // counter -> when first seen Pending
+  std::int64_t last_new_ns_ = 0;
+  bool stopped_ = false;
+  Figures figures_;
+};
+
+}  // namespace ringlab::soak
