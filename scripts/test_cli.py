@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RINGLAB = HERE / "ringlab"
 FIXTURE = HERE / "report" / "fixtures" / "20261130-100000-quick"
-COMMANDS = ["setup", "build", "test", "stress", "model", "bench", "report", "compare", "shm",
+COMMANDS = ["setup", "build", "test", "stress", "soak", "model", "bench", "report", "compare", "shm",
             "help"]
 
 
@@ -52,18 +52,19 @@ class Help(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout.strip(), f"ringlab {expected}")
 
-    def test_stress_help_builds_nothing(self):
+    def test_stress_and_soak_help_build_nothing(self):
         """cmake is a stand-in on PATH that leaves a mark if anything calls it."""
-        with tempfile.TemporaryDirectory() as tmp:
-            mark = Path(tmp) / "cmake-called"
-            stand_in = Path(tmp) / "cmake"
-            stand_in.write_text(f"#!/bin/sh\ntouch {mark}\nexit 1\n")
-            stand_in.chmod(0o755)
-            env = dict(os.environ, PATH=f"{tmp}:{os.environ.get('PATH', '')}")
-            out = ringlab("stress", "--help", env=env)
-            self.assertEqual(out.returncode, 0, out.stderr)
-            self.assertNotIn("configure and build", out.stdout + out.stderr)
-            self.assertFalse(mark.exists())
+        for command in ("stress", "soak"):
+            with self.subTest(command=command), tempfile.TemporaryDirectory() as tmp:
+                mark = Path(tmp) / "cmake-called"
+                stand_in = Path(tmp) / "cmake"
+                stand_in.write_text(f"#!/bin/sh\ntouch {mark}\nexit 1\n")
+                stand_in.chmod(0o755)
+                env = dict(os.environ, PATH=f"{tmp}:{os.environ.get('PATH', '')}")
+                out = ringlab(command, "--help", env=env)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertNotIn("configure and build", out.stdout + out.stderr)
+                self.assertFalse(mark.exists())
 
 
 class BadArguments(unittest.TestCase):
@@ -80,6 +81,14 @@ class BadArguments(unittest.TestCase):
         (["stress", "--capacity=abc"], "not a number"),
         (["stress", "--processes", "--first_counter=5"], "first_counter"),
         (["stress", "--list-variants", "--writers=2"], "no other option"),
+        (["soak", "--bogus"], "unrecognized arguments"),
+        (["soak", "--minutes", "0"], "not above 0"),
+        (["soak", "--minutes", "-1"], "not above 0"),
+        (["soak", "--minutes", "abc"], "not a number"),
+        (["soak", "--minutes"], "expected one argument"),
+        (["soak", "--variant", "("], "not a regular expression"),
+        (["soak", "--seed", "x"], "not a whole number"),
+        (["soak", "--results", "/proc/nope"], "cannot write there"),
         (["bench", "--config", "nope"], "invalid choice"),
         (["bench", "--repetitions", "0"], "at least 1"),
         (["bench", "--filter", "("], "not a regular expression"),

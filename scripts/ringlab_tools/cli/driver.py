@@ -14,7 +14,7 @@ from .. import packages
 from ..errors import InputError
 from ..paths import ROOT
 from ..compare import cli as compare_cli
-from . import audit, jobs, main_job, shm_args, stress_args, sweep
+from . import audit, jobs, main_job, shm_args, soak, stress_args, sweep
 from .common import Parser, absolute, writable_dir
 
 PROG = "ringlab"
@@ -76,6 +76,11 @@ def add_commands(sub) -> None:
                        "under writers, cursor readers and slot watchers, every frame checked.")
     stress_args.add_arguments(p)
     p.set_defaults(run=stress_args.run)
+
+    p = sub.add_parser("soak", help="crash soak: processes SIGKILLed on shared rings",
+                       description=soak.DESCRIPTION)
+    soak.add_arguments(p)
+    p.set_defaults(run=soak.run)
 
     p = sub.add_parser("model", help="Relacy model checks and the full ordering audit",
                        description="Relacy model checks (ctest -L model), then the ordering "
@@ -152,6 +157,8 @@ def check(args) -> None:
         writable_dir(args.results, "--results")
     if args.command == "stress":
         stress_args.check(args)
+    if args.command == "soak":
+        soak.check(args)
 
 
 def main(argv: list[str]) -> int:
