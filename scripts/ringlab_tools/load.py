@@ -11,6 +11,7 @@ from .jsonio import check_shape, flag, integer, number, read_json, text
 from .names import BenchName
 from .rundata import BenchContext, Benchmark, Machine, Repetition, Run, RunContext, \
     finite_numbers
+from .soak import soak_for_run
 from .subjects import subjects_of
 
 
@@ -93,4 +94,4 @@ def load_run(directory: Path) -> Run:
                                  None if num_cpus is None else int(num_cpus),
                                  _optional(gb, "library_build_type"))
     return Run(directory, context, evidence, benchmarks, subjects, bench_context,
-               read_cost(directory / "cost.json"))
+               read_cost(directory / "cost.json"), soak_for_run(directory))

@@ -14,6 +14,7 @@ from .cost import CostTable
 from .evidence_data import Evidence
 from .fmt import COUNTERS
 from .names import BenchName, base_name
+from .soak import SoakFinding
 from .subjects import FAMILIES, Subject, Subjects
 
 SCENARIO_ORDER = ["write_only", "read_only", "broadcast", "latency", "stalled", "oversub",
@@ -122,6 +123,7 @@ class Run:
     subjects: Subjects
     bench_context: BenchContext = BenchContext()
     cost: CostTable | None = None
+    soak: SoakFinding = SoakFinding()  # the crash soak its report shows (soak.py)
 
     def __post_init__(self):
         def order(value: str, known: list[str]) -> tuple:

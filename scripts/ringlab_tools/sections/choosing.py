@@ -16,6 +16,7 @@ from ..rundata import Benchmark, Run
 from ..stats import judge
 from ..subjects import Subject
 from .correctness import ev_conformance, ev_models, variant_evidence
+from .soak import soak_verdict
 
 Qualifies = Callable[[Run, Subject], "bool | None"]  # None: the trait is not recorded
 
@@ -29,6 +30,7 @@ class Need:
     strict: dict | None = None
     trait_key: str = ""        # the Subject field behind `qualifies`, where a new one
     unrecorded: str = ""       # how `qualifies` decides where the manifest lacks it
+    soak: bool = False         # the crash soak is evidence for it: a failed one rules out
 
     def trait_text(self, rings: list[Subject]) -> str:
         if self.unrecorded and all(getattr(s, self.trait_key) is None for s in rings):
@@ -69,7 +71,7 @@ NEEDS = [
          unrecorded="the manifest predates that trait: it ran across processes in this run"),
     Need("survives a crashed writer", lambda run, s: s.survives_writer_crash,
          "crash-safe: its storage takes over a dead writer process's slot or single-writer "
-         "lease", (LATENCY_XPROC, LATENCY_P50)),
+         "lease", (LATENCY_XPROC, LATENCY_P50), soak=True),
 ]
 
 
@@ -129,7 +131,8 @@ def figure_value(bench: Benchmark, workload: Workload) -> str:
 def _correctness(run: Run, variant: str, need: Need) -> str:
     ev = variant_evidence(run, variant)
     if ev is None:
-        return "no correctness evidence in this run"
+        return "no correctness evidence in this run" + (
+            f"; {soak_verdict(run.soak, variant)}" if need.soak else "")
     parts = [f"conformance {ev_conformance(ev)}"]
     # A need across processes rests on the stress runs across processes alone.
     cross = need.workloads[0] is LATENCY_XPROC
@@ -144,7 +147,20 @@ def _correctness(run: Run, variant: str, need: Need) -> str:
         parts.append(f"no {kind} run")
     if ev.models is not None:
         parts.append(f"Relacy {ev_models(ev)}")
+    if need.soak:
+        parts.append(soak_verdict(run.soak, variant))
     return "; ".join(parts)
+
+
+def problems(run: Run, need: Need, variant: str) -> list[str]:
+    """What failed in the variant's evidence for this need: its evidence.json's, and its
+    last crash soak where the need rests on one."""
+    ev = variant_evidence(run, variant)
+    found = list(ev.problems()) if ev is not None else []
+    soak = run.soak.soak.variants.get(variant) if need.soak and run.soak.soak else None
+    if soak is not None and not soak.passed:
+        found.append("crash soak")
+    return found
 
 
 def need_row(run: Run, need: Need) -> list[str]:
@@ -154,8 +170,7 @@ def need_row(run: Run, need: Need) -> list[str]:
         return [need.title, "–", "not recorded: this run's subject manifest predates the "
                 "trait", "–"]
     qualifying = [n for n, ok in verdicts.items() if ok]
-    failing = {n: ev.problems() for n in qualifying
-               if (ev := variant_evidence(run, n)) is not None and ev.problems()}
+    failing = {n: problems(run, need, n) for n in qualifying if problems(run, need, n)}
     candidates = [n for n in qualifying if n not in failing]
     excluded = "".join(f"; {n} left out: its {', '.join(p)} failed"
                        for n, p in failing.items())

@@ -8,6 +8,7 @@ from ..figures import LATENCY_P50, TRANSFER, WRITE_ONLY, Limit, best_peer, pingp
 from ..fmt import fmt_count, fmt_ns, fmt_pct, fmt_ratio, ratio
 from ..markdown import figure, md_code, md_table
 from ..rundata import Benchmark, Run
+from .soak import soak_lines
 
 
 def variant_evidence(run: Run, variant: str) -> VariantEvidence | None:
@@ -124,7 +125,9 @@ def section_correctness(run: Run) -> list[str]:
                     + performance_cells(run, p.name, limit))
     lines += md_table(headers, rows) if rows else ["No ring variant or peer in this run.", ""]
     lines += evidence_notes(run)
-    return lines
+    shareable = [s.name for s in run.rings() if s.shareable or (
+        s.shareable is None and run.soak.soak is not None and s.name in run.soak.soak.variants)]
+    return lines + soak_lines(run.soak, shareable)
 
 
 def evidence_notes(run: Run) -> list[str]:
