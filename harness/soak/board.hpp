@@ -35,7 +35,8 @@ struct Seat {
   // Set by the parent when a process must die at its next safe point (the
   // variants whose locks do not survive a kill inside them).
   std::atomic<std::uint32_t> die{0};
-  std::atomic<std::uint64_t> written{0};       // writer: frames published
+  // writer: frames published (one killed between a publish and this count misses it)
+  std::atomic<std::uint64_t> written{0};
   std::atomic<std::int64_t> last_new_ns{0};    // reader: when a poll last delivered a frame
   std::atomic<std::uint32_t> took_over{0};     // writer: took a dead writer's lease over
   std::atomic<std::uint32_t> failed{0};        // set once `why` is written, before _exit

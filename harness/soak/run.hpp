@@ -74,7 +74,8 @@ class VariantSoak {
     figures_.variant = std::string(V::name);
     figures_.single_writer = V::single_writer;
     figures_.kills_between_operations = kills_between_operations<V>();
-    name_ = shm::SegmentName{absl::StrCat("soak", ::getpid(), "-", plan.serial, "-", std::string(V::name)), kKind, ""};
+    name_ = shm::SegmentName{
+        absl::StrCat("soak", ::getpid(), "-", plan.serial, "-", std::string(V::name)), kKind, ""};
   }
 
   Figures run() {

@@ -5,6 +5,7 @@
 // bad arguments.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -46,7 +47,8 @@ int soak(const Options& options) {
   std::mt19937_64 random(summary.seed);
   std::fprintf(stderr, "[soak] %zu variants, %.0f s in all, seed %llu\n", names.size(),
                options.seconds, static_cast<unsigned long long>(summary.seed));
-  if (kRwlockKillsBetweenOperationsOnly) {
+  if (kRwlockKillsBetweenOperationsOnly &&
+      std::find(names.begin(), names.end(), "rwlock") != names.end()) {
     std::fprintf(stderr, "[soak] rwlock: kills between operations only\n");
   }
   Plan plan{options.seconds / static_cast<double>(names.size()), kProgressBoundSeconds, 0};

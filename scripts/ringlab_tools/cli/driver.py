@@ -61,8 +61,8 @@ def add_commands(sub) -> None:
     p = sub.add_parser("test", help="build and run every test (what CI runs)",
                        description="Install what is missing, build, and run every test: "
                        "conformance, stress, models, benchmark smoke, shared-memory segments, "
-                       "the driver's and report's own tests and the install test in the "
-                       "release build; conformance and stress again under ThreadSanitizer; "
+                       "the driver's and report's own tests, the install test and a 60 s "
+                       "crash soak in the release build; conformance and stress again under ThreadSanitizer; "
                        "the shared-memory fuzzer for 60 s under libFuzzer, ASan and UBSan.")
     p.add_argument("--quick", action="store_true",
                    help="stress checks 10^6 frames per variant instead of 10^7")
