@@ -35,9 +35,11 @@ struct Seat {
   // Set by the parent when a process must die at its next safe point (the
   // variants whose locks do not survive a kill inside them).
   std::atomic<std::uint32_t> die{0};
-  // writer: frames published (one killed between a publish and this count misses it)
+  // writer: frames published (one killed between a publish and this count misses
+  // it); watcher: the longest a counter stayed Pending, in microseconds
   std::atomic<std::uint64_t> written{0};
-  std::atomic<std::int64_t> last_new_ns{0};    // reader: when a poll last delivered a frame
+  // reader: when a poll last delivered a frame; watcher: when a look last finished
+  std::atomic<std::int64_t> last_new_ns{0};
   std::atomic<std::uint32_t> took_over{0};     // writer: took a dead writer's lease over
   std::atomic<std::uint32_t> failed{0};        // set once `why` is written, before _exit
   char why[200] = {};
@@ -86,6 +88,7 @@ inline constexpr std::size_t kMaxReaders = 2;
 struct Board {
   Seat writers[kMaxWriters];
   Seat readers[kMaxReaders];
+  Seat watcher;
 };
 
 }  // namespace ringlab::soak

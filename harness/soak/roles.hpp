@@ -9,8 +9,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -148,6 +150,54 @@ template <class V>
       // Nothing new: leave the cores to the writers (two cores, five processes).
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
+  }
+}
+
+// The watcher: a counter claimed by a writer that was killed stays Pending
+// until a writer takes its slot over (or a lap later writes it). Readers give
+// it up after their stall bound and other slots keep the ring moving, so only
+// this shows a slot that is never taken over. Each look finds the Pending
+// counters of the last lap and looks again at those found before; a counter
+// Pending for longer than `bound` ends the watcher with the reason. A process
+// of its own, because a look may block (rwlock's probe takes the slot's lock,
+// which a killed writer may hold): the parent never blocks on shared memory.
+template <class V>
+[[noreturn]] void watcher_main(const shm::SegmentName& name, Seat& seat,
+                               std::chrono::nanoseconds bound) {
+  // Counters watched at once; more are not looked at.
+  constexpr std::size_t kMaxWatched = 4096;
+  const auto ring = attach<V>(name, seat);
+  FrameBuffer scratch = ring->make_buffer();
+  std::map<std::uint64_t, std::int64_t> pending;  // counter -> when first seen Pending
+  const auto is_pending = [&](std::uint64_t c) {
+    const SlotRead seen = ring->probe(c, scratch);
+    return seen == SlotRead::kWriting || seen == SlotRead::kOlder;  // claimed: c < head
+  };
+  std::int64_t longest = 0;
+  for (;;) {
+    const std::int64_t now = monotonic_ns();
+    const std::uint64_t head = ring->head();
+    for (std::uint64_t c = head > kSpec.capacity ? head - kSpec.capacity : 0; c < head; ++c) {
+      if (pending.size() < kMaxWatched && !pending.contains(c) && is_pending(c)) {
+        pending.emplace(c, now);
+      }
+    }
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (!is_pending(it->first)) {
+        it = pending.erase(it);
+        continue;
+      }
+      longest = std::max(longest, now - it->second);
+      seat.written.store(static_cast<std::uint64_t>(longest / 1000), std::memory_order_relaxed);
+      if (now - it->second > bound.count()) {
+        give_up(seat, absl::StrCat("counter ", it->first, " stayed Pending for ",
+                                   (now - it->second) / 1'000'000,
+                                   " ms: no writer took its slot over"));
+      }
+      ++it;
+    }
+    seat.last_new_ns.store(monotonic_ns(), std::memory_order_relaxed);
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
 }
 

@@ -3,7 +3,9 @@
 // and replaced at once, for the variant's share of the run. The parent judges
 // from the seats (board.hpp) of the processes it reaps, and watches the ring's
 // progress: the longest time no reader saw a new frame while writers were
-// alive, which may not pass the progress bound.
+// alive, and (through a watcher process, roles.hpp) the longest a claimed
+// counter stayed Pending; neither may pass the progress bound. The parent
+// itself reads nothing of the ring but its head, so it never blocks on it.
 #pragma once
 
 #include <signal.h>
@@ -17,7 +19,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -60,6 +61,13 @@ constexpr bool kills_between_operations() {
   return V::storage == "rwlock" && kRwlockKillsBetweenOperationsOnly;
 }
 
+// How a child that ended by itself ended: the reason it left in its seat, or
+// what waitpid says.
+inline std::string why_ended(const harness::Exit& exit, const Seat& seat) {
+  const std::string_view reason = seat.reason();
+  return reason.empty() ? exit.describe() : absl::StrCat("gave up: ", std::string(reason));
+}
+
 template <class V>
 class VariantSoak {
   struct Child {
@@ -97,10 +105,11 @@ class VariantSoak {
     for (std::size_t i = 0; i < kMaxReaders; ++i) {
       children_.push_back(Child{0, false, &board_->readers[i], 0});
     }
+    start_watcher();
     for (std::int64_t now = start; now < end && !stopped_; now = monotonic_ns()) {
       for (Child& child : children_) tend(child, now);
       watch_progress(monotonic_ns());
-      watch_pending(monotonic_ns());
+      watch_watcher(monotonic_ns());
       if (now >= next_report) {
         report_progress(now - start, ring_->head());
         next_report += 1'000'000'000;
@@ -111,6 +120,10 @@ class VariantSoak {
       if (child.pid != 0) end_child(child);
     }
     watch_progress(monotonic_ns());
+    if (watcher_ != 0) {
+      watch_watcher(monotonic_ns());
+      if (watcher_ != 0) harness::kill_and_reap(watcher_);
+    }
     figures_.seconds = static_cast<double>(monotonic_ns() - start) / 1e9;
     (void)shm::Segment::unlink(name_);
     return figures_;
@@ -134,8 +147,7 @@ class VariantSoak {
     }
     harness::Exit exit;
     if (harness::ended(child.pid, exit)) {
-      fail(absl::StrCat(child.writer ? "a writer " : "a reader ", exit.describe(), ": ",
-                        std::string(child.seat->reason())));
+      fail(absl::StrCat(child.writer ? "a writer " : "a reader ", why_ended(exit, *child.seat)));
       collect(child);
       return;
     }
@@ -160,6 +172,21 @@ class VariantSoak {
     const int* life = child.writer ? kWriterLifeMs : kReaderLifeMs;
     const std::int64_t ms = std::uniform_int_distribution<int>(life[0], life[1])(random_);
     child.dies_ns = now + ms * 1'000'000;
+  }
+
+  // The watcher lives as long as the variant's soak, and is never killed before.
+  void start_watcher() {
+    const shm::SegmentName& name = name_;
+    Seat& seat = board_->watcher;
+    const auto bound = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(plan_.progress_bound));
+    watcher_started_ns_ = monotonic_ns();
+    watcher_ = harness::spawn_child(
+        [&] {
+          ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+          watcher_main<V>(name, seat, bound);
+        },
+        static_cast<unsigned>(plan_.seconds) + 60);
   }
 
   // Kills the child (at once, or at its next safe point) and collects it.
@@ -225,34 +252,22 @@ class VariantSoak {
     }
   }
 
-  // A counter claimed by a writer that was killed stays Pending until a writer
-  // takes its slot over (or a lap later writes it). Readers give it up after
-  // their stall bound and other slots keep the ring moving, so only this shows
-  // a slot that is never taken over: each tick looks for Pending counters in
-  // the last lap, and again at those it found before.
-  void watch_pending(std::int64_t now) {
-    const auto pending = [&](std::uint64_t c) {
-      const SlotRead seen = ring_->probe(c, scratch_);
-      return seen == SlotRead::kWriting || seen == SlotRead::kOlder;  // claimed: c < head
-    };
-    const std::uint64_t head = ring_->head();
-    for (std::uint64_t c = head > kSpec.capacity ? head - kSpec.capacity : 0; c < head; ++c) {
-      if (pending_.size() < kMaxWatched && !pending_.contains(c) && pending(c)) {
-        pending_.emplace(c, now);
-      }
+  // The watcher (roles.hpp) must finish a look at the last lap at least once
+  // per progress bound; it ends by itself when a counter stays Pending too long.
+  void watch_watcher(std::int64_t now) {
+    const Seat& seat = board_->watcher;
+    figures_.longest_pending_ms =
+        std::max(figures_.longest_pending_ms, static_cast<double>(seat.written.load()) / 1e3);
+    harness::Exit exit;
+    if (harness::ended(watcher_, exit)) {
+      watcher_ = 0;
+      stop(absl::StrCat("the watcher ", why_ended(exit, seat)));
+      return;
     }
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (!pending(it->first)) {
-        it = pending_.erase(it);
-        continue;
-      }
-      const double age_ms = static_cast<double>(now - it->second) / 1e6;
-      figures_.longest_pending_ms = std::max(figures_.longest_pending_ms, age_ms);
-      if (age_ms > plan_.progress_bound * 1e3 && !stopped_) {
-        stop(absl::StrCat("counter ", it->first, " stayed Pending for ", static_cast<int>(age_ms),
-                          " ms: no writer took its slot over"));
-      }
-      ++it;
+    const std::int64_t since = std::max(seat.last_new_ns.load(), watcher_started_ns_);
+    if (static_cast<double>(now - since) > plan_.progress_bound * 1e9 && !stopped_) {
+      stop(absl::StrCat("the watcher's look at the last lap has not finished for ",
+                        (now - since) / 1'000'000, " ms (a slot lock that a killed process held blocks it)"));
     }
   }
 
@@ -273,9 +288,6 @@ class VariantSoak {
                  static_cast<unsigned long long>(figures_.torn), figures_.longest_stall_ms);
   }
 
-  // Counters watched at once for staying Pending; more are not looked at.
-  static constexpr std::size_t kMaxWatched = 4096;
-
   const Plan plan_;
   std::mt19937_64& random_;
   shm::SegmentName name_;
@@ -283,8 +295,8 @@ class VariantSoak {
   std::vector<Child> children_;
   std::vector<std::int64_t> writer_kills_ns_;
   typename V::shared_ring* ring_ = nullptr;
-  FrameBuffer scratch_{kSpec.payload_capacity};
-  std::map<std::uint64_t, std::int64_t> pending_;  // counter -> when first seen Pending
+  pid_t watcher_ = 0;
+  std::int64_t watcher_started_ns_ = 0;
   std::int64_t last_new_ns_ = 0;
   bool stopped_ = false;
   Figures figures_;
