@@ -66,6 +66,7 @@ struct Config {
   bool processes = false;
   std::uint64_t batch = 0;  // --batch: counters per claim_batch, 0 for none
   bool loan = false;        // --loan
+  bool preempt_sleepers = false;  // --preempt_sleepers (preempted.hpp)
 };
 
 struct alignas(64) ReaderTally {

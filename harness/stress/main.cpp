@@ -94,6 +94,10 @@ ABSL_FLAG(uint64_t, batch, 0,
           "1..capacity; 0: one claim per frame");
 ABSL_FLAG(bool, loan, false,
           "writers fill each frame in place through a slot loan (Ring::loan); not with --batch");
+ABSL_FLAG(bool, preempt_sleepers, false,
+          "for a variant with wait=blocking: its ring over a Sync policy under which every "
+          "sleeper yields the processor right before its condition-variable wait, so that a "
+          "writer's signal lands in that gap often (a lost wake-up shows within seconds)");
 ABSL_FLAG(std::string, json, "", "also write the result as JSON to this file");
 ABSL_FLAG(bool, processes, false,
           "run every writer, reader and watcher as a forked process over a ring in POSIX "
@@ -111,6 +115,7 @@ constexpr char kUsage[] =
     "  ringlab_stress --variant=seqlock --processes --capacity=256 --min_frames=1e6\n"
     "  ringlab_stress --variant=disruptor-gated --capacity=64 --batch=8 --min_frames=1e6\n"
     "  ringlab_stress --variant=seqlock --capacity=1 --loan --min_frames=1e6\n"
+    "  ringlab_stress --variant=disruptor-blocking --readers=4 --trickle --preempt_sleepers\n"
     "  ringlab_stress --list-variants[=json]   the variants, one a line (or a JSON array):\n"
     "      name writers=single|multi lossless=0|1 waits=0|1 shareable=0|1 lends=0|1\n"
     "      role=targeted|baseline wait=<strategy> storage=<storage>";
@@ -121,11 +126,15 @@ struct Facts {
   bool shareable = false;
   bool known_bad = false;
   bool lends = false;
+  bool blocking_wait = false;  // wait=blocking: sleeps on a condition variable
 };
 std::optional<Facts> facts_of(std::string_view name) {
   std::optional<Facts> facts;
   harness::Variants::for_each([&]<class V>() {
-    if (V::name == name) facts = Facts{V::single_writer, V::shareable, false, V::lends};
+    if (V::name == name) {
+      facts = Facts{V::single_writer, V::shareable, false, V::lends,
+                    V::wait_strategy == BlockingWait<>::kName};
+    }
   });
   KnownBad::for_each([&]<class V>() {
     if (V::name == name) facts = Facts{false, false, true};
@@ -232,6 +241,7 @@ std::variant<Config, int> configure(int argc, char** argv) {
   config.processes = absl::GetFlag(FLAGS_processes);
   config.batch = absl::GetFlag(FLAGS_batch);
   config.loan = absl::GetFlag(FLAGS_loan);
+  config.preempt_sleepers = absl::GetFlag(FLAGS_preempt_sleepers);
   const std::optional<Facts> facts = facts_of(config.variant);
   if (!facts) return usage_error("unknown --variant \"" + config.variant + "\"");
   if (config.processes) {
@@ -278,6 +288,10 @@ std::variant<Config, int> configure(int argc, char** argv) {
     return usage_error(absl::StrCat("--loan needs a ring that lends slots; --variant=",
                                     config.variant, " does not"));
   }
+  if (config.preempt_sleepers && (!facts->blocking_wait || config.processes)) {
+    return usage_error(absl::StrCat("--preempt_sleepers needs a variant with wait=blocking, in "
+                                    "one process; --variant=", config.variant, " is not one"));
+  }
   config.min_frames = static_cast<std::uint64_t>(min_frames);
   return config;
 }
@@ -311,9 +325,10 @@ int main(int argc, char** argv) {
   const std::string writes = config.loan        ? " through loans"
                              : config.batch != 0 ? absl::StrCat(" in batches of ", config.batch)
                                                  : "";
-  std::printf("stress %s%s%s: %d writers x %d readers + %d slot watchers, capacity %zu, payload "
+  std::printf("stress %s%s%s%s: %d writers x %d readers + %d slot watchers, capacity %zu, payload "
               "up to %zu B, counters from %llu, until %.3g frames checked (at most %.0f s)\n",
               config.variant.c_str(), config.processes ? " across processes" : "", writes.c_str(),
+              config.preempt_sleepers ? ", sleepers preempted before each wait" : "",
               config.writers, config.readers, config.watchers, config.spec.capacity,
               config.spec.payload_capacity,
               static_cast<unsigned long long>(config.first_counter),

@@ -16,12 +16,12 @@ std::string to_json(const Config& c, const Result& r) {
       "\"overwritten\": %d, \"unavailable\": %d, \"slot_reads\": %d, \"waits\": %d, "
       "\"torn\": %d, \"regressions\": %d, \"inexact_polls\": %d, \"lost_wakeups\": %d, "
       "\"loss_exact\": %s, \"reached_head\": %s, \"min_frames_reached\": %s, "
-      "\"processes\": %s, \"batch\": %d, \"loan\": %s, \"failed_roles\": %d, \"passed\": %s}\n",
+      "\"processes\": %s, \"batch\": %d, \"loan\": %s, \"preempt_sleepers\": %s, \"failed_roles\": %d, \"passed\": %s}\n",
       c.variant, c.writers, c.readers, c.watchers, c.spec.capacity, c.spec.payload_capacity,
       c.first_counter, b(c.trickle), r.seconds, r.frames_checked, r.written, r.delivered,
       r.overwritten, r.unavailable, r.slot_reads, r.waits, r.torn, r.regressions,
       r.inexact_polls, r.lost_wakeups, b(r.loss_exact), b(r.all_reached_head), b(r.min_reached),
-      b(c.processes), c.batch, b(c.loan), r.failed_roles, b(r.passed()));
+      b(c.processes), c.batch, b(c.loan), b(c.preempt_sleepers), r.failed_roles, b(r.passed()));
 }
 
 void print_result(const Config& c, const Result& r) {

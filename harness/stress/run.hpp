@@ -17,10 +17,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "board.hpp"
+#include "common/variants.hpp"
 #include "common/children.hpp"
 #include "common/crew.hpp"
 #include "common/shared_block.hpp"
 #include "ringlab/shm/shared_ring.hpp"
+#include "preempted.hpp"
 #include "roles.hpp"
 
 namespace ringlab::stress {
@@ -267,6 +269,15 @@ Result run_variant(const Config& config) {
         return nullptr;
       };
       return StressRun<RingT>(config, **ring, attach).run();
+    }
+  }
+  if constexpr (V::wait_strategy == BlockingWait<>::kName) {
+    if (config.preempt_sleepers) {
+      using RingT = harness::ring_with_sync_t<V, PreemptedSleepSync>;
+      auto ring = RingT::create(kRingKind, config.spec, RingOptions{config.first_counter},
+                                V::template options_for<RingT>());
+      if (!ring.ok()) refuse(ring.status());
+      return StressRun<RingT>(config, **ring).run();
     }
   }
   using RingT = typename V::ring;

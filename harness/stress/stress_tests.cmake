@@ -15,6 +15,13 @@
 #            trip through the readers. Not for wait=busy-spin: a spinning wait
 #            has no wake-up to lose, and two spinning readers starve the
 #            writer on a 2-core machine (15280 frames in 120 s).
+#   sleepers wait=blocking: trickle with 4 readers over the variant's ring with
+#            --preempt_sleepers (harness/stress/preempted.hpp): each sleeper
+#            yields between its last look and its condition-variable wait, so a
+#            writer that signals without the sleepers' mutex loses a wake-up in
+#            most frames (that mutant failed 10 runs of 10 here, plain trickle 3
+#            of 7). 20000 frames checked (5000 a reader): 0.6 to 1.2 s on a
+#            2-core machine; at most 60 s (a run with lost wake-ups takes that).
 #   xproc    shareable=1: cursors across processes, every role a forked
 #            process over one ring in POSIX shared memory, counters from 0. A
 #            fifth of the cursors budget: four processes share 2 cores and
@@ -57,6 +64,8 @@ foreach(line IN LISTS lines)
   set(args_cursors --capacity=256 --writers=${writers} --readers=2 --watchers=0 --payload=48
       --first_counter=1099511527776)
   set(args_trickle --capacity=64 --writers=1 --readers=2 --watchers=0 --payload=48 --trickle)
+  set(args_sleepers --capacity=64 --writers=1 --readers=4 --watchers=0 --payload=48 --trickle
+      --preempt_sleepers)
   set(args_xproc --capacity=256 --writers=${writers} --readers=2 --watchers=0 --payload=48
       --processes)
   set(args_batch ${args_cursors} --batch=8)
@@ -68,24 +77,31 @@ foreach(line IN LISTS lines)
   if(fields MATCHES " waits=1 " AND NOT fields MATCHES " wait=busy-spin ")
     list(APPEND shapes trickle)
   endif()
+  if(fields MATCHES " wait=blocking ")
+    list(APPEND shapes sleepers)
+  endif()
   if(fields MATCHES " shareable=1 ")
     list(APPEND shapes xproc)
   endif()
   foreach(shape IN LISTS shapes)
     set(frames ${half})
-    if(shape STREQUAL "trickle")
+    set(seconds ${STRESS_SECONDS})
+    if(shape MATCHES "^(trickle|sleepers)$")
       set(frames 20000)
     elseif(shape STREQUAL "xproc")
       math(EXPR frames "${half} / 5")
     elseif(shape MATCHES "^(batch|loan)$")
       math(EXPR frames "${half} / 10")
     endif()
-    if(fields MATCHES " role=baseline " AND NOT shape STREQUAL "trickle")
+    if(shape STREQUAL "sleepers")
+      set(seconds 60)
+    endif()
+    if(fields MATCHES " role=baseline " AND NOT shape MATCHES "^(trickle|sleepers)$")
       math(EXPR frames "${frames} / 10")
     endif()
     set(name stress.${variant}.${shape})
     add_test(${name} "${STRESS}" --variant=${variant} ${args_${shape}} --min_frames=${frames}
-             --max_seconds=${STRESS_SECONDS} --json=${STRESS_JSON_DIR}/${name}.json)
+             --max_seconds=${seconds} --json=${STRESS_JSON_DIR}/${name}.json)
     set_tests_properties(${name} PROPERTIES LABELS stress RUN_SERIAL TRUE TIMEOUT 600)
   endforeach()
 endforeach()

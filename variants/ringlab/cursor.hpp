@@ -51,6 +51,10 @@ namespace ringlab {
 struct RingCursor {
   using clock = std::chrono::steady_clock;
   static constexpr clock::duration kNoStallBound = clock::duration::max();
+  // What a bounded cursor reads its stall clock with; only while a counter is
+  // Pending, so a test can set it without touching the hot path.
+  using Now = clock::time_point (*)();
+  static clock::time_point steady_now() { return clock::now(); }
 
   std::uint64_t next_counter = 0;
   // [StallBound] How long next_counter may stay Pending before this cursor
@@ -60,11 +64,16 @@ struct RingCursor {
   clock::time_point pending_since{};
   std::uint64_t pending_counter = 0;
   bool pending = false;
+  Now now = &steady_now;
 
   static constexpr RingCursor from_start() { return RingCursor{0}; }
   static constexpr RingCursor from_counter(std::uint64_t counter) { return RingCursor{counter}; }
   RingCursor& with_stall_bound(clock::duration bound) {
     stall_bound = bound;
+    return *this;
+  }
+  RingCursor& with_clock(Now clock_now) {
+    now = clock_now;
     return *this;
   }
 };
@@ -113,7 +122,7 @@ namespace detail {
 // first time it finds the counter Pending. Unbounded cursors never read the clock.
 inline bool give_up_pending(RingCursor& cursor, std::uint64_t counter) {
   if (cursor.stall_bound == RingCursor::kNoStallBound) return false;
-  const RingCursor::clock::time_point now = RingCursor::clock::now();
+  const RingCursor::clock::time_point now = cursor.now();
   if (!cursor.pending || cursor.pending_counter != counter) {
     cursor.pending = true;
     cursor.pending_counter = counter;
