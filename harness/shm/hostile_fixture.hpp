@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
 #include "ringlab/ringlab.hpp"
 #include "ringlab/shm/shared_ring.hpp"
 
@@ -81,30 +80,30 @@ struct Variant {
   }
 };
 
-template <WriterMode kWriters>
-using Disruptor = DisruptorStorage<FastSync, YieldingWait, DisruptorOrders, kWriters>;
+template <class Sync, WriterMode kWriters>
+using DisruptorOf = DisruptorStorage<Sync, YieldingWait, DisruptorOrders, kWriters>;
 inline constexpr DisruptorOptions kOverwriteInline{OverflowMode::kOverwrite, MarkerLayout::kInline};
 inline constexpr DisruptorOptions kOverwriteApart{OverflowMode::kOverwrite, MarkerLayout::kApart};
 inline constexpr DisruptorOptions kGatedInline{OverflowMode::kGated, MarkerLayout::kInline};
 inline constexpr DisruptorOptions kGatedApart{OverflowMode::kGated, MarkerLayout::kApart};
 
-using Variants = ::testing::Types<
-    Variant<RwlockStorage<FastSharedSync>>, Variant<SeqlockStorage<FastSync>>,
-    Variant<SeqlockStorage<FastSync, SeqlockOrders, WriterMode::kSingle>>,
-    Variant<Disruptor<WriterMode::kMulti>, kOverwriteInline>,
-    Variant<Disruptor<WriterMode::kMulti>, kOverwriteApart>,
-    Variant<Disruptor<WriterMode::kMulti>, kGatedInline>,
-    Variant<Disruptor<WriterMode::kMulti>, kGatedApart>,
-    Variant<Disruptor<WriterMode::kSingle>, kOverwriteInline>,
-    Variant<Disruptor<WriterMode::kSingle>, kOverwriteApart>,
-    Variant<Disruptor<WriterMode::kSingle>, kGatedInline>>;
+template <class... Vs>
+struct TypeList {};
 
-struct VariantNames {
-  template <class V>
-  static std::string GetName(int) {
-    return V::name();
-  }
-};
+// Every shareable storage: rwlock over Shared (a ProcessSharedSync), the
+// others over Sync; many writers and one, overwrite and gated, markers inline
+// and apart. The fuzz target (harness/fuzz/fuzz_region.cpp) drives the same list.
+template <class Sync, class Shared>
+using VariantsOver = TypeList<
+    Variant<RwlockStorage<Shared>>, Variant<SeqlockStorage<Sync>>,
+    Variant<SeqlockStorage<Sync, SeqlockOrders, WriterMode::kSingle>>,
+    Variant<DisruptorOf<Sync, WriterMode::kMulti>, kOverwriteInline>,
+    Variant<DisruptorOf<Sync, WriterMode::kMulti>, kOverwriteApart>,
+    Variant<DisruptorOf<Sync, WriterMode::kMulti>, kGatedInline>,
+    Variant<DisruptorOf<Sync, WriterMode::kMulti>, kGatedApart>,
+    Variant<DisruptorOf<Sync, WriterMode::kSingle>, kOverwriteInline>,
+    Variant<DisruptorOf<Sync, WriterMode::kSingle>, kOverwriteApart>,
+    Variant<DisruptorOf<Sync, WriterMode::kSingle>, kGatedInline>>;
 
 // ---- Where the shared words lie ---------------------------------------------
 
@@ -129,35 +128,42 @@ struct RegionMap {
   static constexpr std::size_t gate(std::size_t g) { return (2 + g) * 64; }
   static constexpr std::size_t gate_owner(std::size_t g) { return gate(g) + 8; }
   static constexpr std::size_t kGates = 32;
+  // Whether bytes [offset, offset + n) touch a slot's pthread lock.
+  bool in_rw_lock(std::size_t offset, std::size_t n) const {
+    for (const std::size_t slot : rw_slots) {
+      if (offset + n > slot && offset < slot + rw_lock_bytes) return true;
+    }
+    return false;
+  }
   std::size_t rw_held(std::size_t s) const { return rw_slots[s] + ringlab::detail::round_up(rw_lock_bytes, 8); }
   std::size_t rw_length(std::size_t s) const { return rw_held(s) + 8 + sizeof(FrameHeader); }
   std::size_t rw_abandoned(std::size_t s) const { return rw_length(s) + 4; }
 };
 
 template <class V>
-RegionMap region_map() {
+RegionMap region_map(const RingSpec& spec = kSpec) {
   using S = typename V::Storage;
   RegionMap m;
-  m.bytes = V::RingT::region_bytes(kSpec, V::options());
+  m.bytes = V::RingT::region_bytes(spec, V::options());
   if constexpr (V::kRwlock) {
     m.rw_lock_bytes = sizeof(ProcessSharedRwLock);
-    for (std::size_t s = 0; s < kSpec.capacity; ++s) {
-      m.rw_slots.push_back(ringlab::detail::kCacheLine + s * S::slot_stride(kSpec));
+    for (std::size_t s = 0; s < spec.capacity; ++s) {
+      m.rw_slots.push_back(ringlab::detail::kCacheLine + s * S::slot_stride(spec));
     }
   } else {
     if constexpr (V::kSingle) m.lease = 8;  // seqlock's kLeaseOffset, the sequencer's
     if constexpr (!V::kSingle) {
       m.writers = S::writers_offset();
-      m.owners = ringlab::detail::WriterTable<FastSync, SeqlockOrders>::kOwners;
+      m.owners = ringlab::detail::writer_processes<FastSync>();
     }
     m.gated = V::gated();
-    for (std::size_t s = 0; s < kSpec.capacity; ++s) {
+    for (std::size_t s = 0; s < spec.capacity; ++s) {
       if constexpr (V::kDisruptor) {
-        const std::size_t stride = S::slot_stride(kSpec, V::options());
+        const std::size_t stride = S::slot_stride(spec, V::options());
         m.markers.push_back(S::slots_offset() + s * (V::apart() ? 8 : stride));
-        m.bodies.push_back(S::bodies_offset(kSpec, V::options()) + s * stride);
+        m.bodies.push_back(S::bodies_offset(spec, V::options()) + s * stride);
       } else {
-        m.markers.push_back(S::slots_offset() + s * S::slot_stride(kSpec));
+        m.markers.push_back(S::slots_offset() + s * S::slot_stride(spec));
         m.bodies.push_back(m.markers.back() + 8);
       }
     }
@@ -214,12 +220,8 @@ inline Corruption random_bytes(std::uint32_t seed) {
           [seed](std::byte* region, const RegionMap& m) {
             std::mt19937_64 rng(seed);
             for (std::size_t i = 0; i + 8 <= m.bytes; i += 8) {
-              bool in_lock = false;
-              for (const std::size_t slot : m.rw_slots) {
-                in_lock |= i >= slot && i < slot + ringlab::detail::round_up(m.rw_lock_bytes, 8);
-              }
               const std::uint64_t word = rng();
-              if (!in_lock) poke64(region, i, word);
+              if (!m.in_rw_lock(i, 8)) poke64(region, i, word);
             }
           },
           false};

@@ -96,6 +96,19 @@ class HostileRegion : public ::testing::Test {
   }
 };
 
+template <class List>
+struct GtestTypes;
+template <class... Vs>
+struct GtestTypes<TypeList<Vs...>> {
+  using type = ::testing::Types<Vs...>;
+};
+struct VariantNames {
+  template <class V>
+  static std::string GetName(int) {
+    return V::name();
+  }
+};
+using Variants = GtestTypes<VariantsOver<FastSync, FastSharedSync>>::type;
 TYPED_TEST_SUITE(HostileRegion, Variants, VariantNames);
 
 // The mirrored offsets name the words the storages use: values planted there
@@ -267,7 +280,7 @@ TYPED_TEST(HostileRegion, Gates) {
   std::vector<Corruption> cases;
   if constexpr (TypeParam::gated()) {
     constexpr std::uint64_t kReleasing = std::uint64_t{1} << 63;
-    const std::uint64_t lap_behind = kPrefilled - kSpec.capacity;
+    constexpr std::uint64_t kLapBehind = kPrefilled - kSpec.capacity;
     for (const std::uint64_t owner : {std::uint64_t{0}, kReleasing | 0xFFFF'FFFF, dead_pid(),
                                       kReleasing | dead_pid(), std::uint64_t{1} << 62}) {
       for (const bool all : {false, true}) {
@@ -276,12 +289,12 @@ TYPED_TEST(HostileRegion, Gates) {
                          owner == dead_pid() ? "dead" : owner == (kReleasing | dead_pid())
                                                             ? "releasing_dead"
                                                             : absl::StrCat(owner)),
-            [owner, all, lap_behind](std::byte* r, const RegionMap&) {
+            [owner, all](std::byte* r, const RegionMap&) {
               for (std::size_t g = 0; g < (all ? RegionMap::kGates : 1); ++g) {
-                poke64(r, RegionMap::gate(g), lap_behind);
+                poke64(r, RegionMap::gate(g), kLapBehind);
                 poke64(r, RegionMap::gate_owner(g), owner);
               }
-              poke64(r, RegionMap::kGateCache, lap_behind);
+              poke64(r, RegionMap::kGateCache, kLapBehind);
             }));
       }
     }
