@@ -35,6 +35,22 @@ std::chrono::milliseconds op_deadline() {
   return std::chrono::milliseconds(ms > 0 ? ms : 5000);
 }
 
+// Every slot's length word set to `length`, its frame kind kept.
+Corruption every_length(std::uint64_t length) {
+  return words(absl::StrCat("length_", length), [length](std::byte* r, const RegionMap& m) {
+    for (const std::size_t body : m.bodies) {
+      const std::uint64_t meta = peek64(r, body + 16);
+      poke64(r, body + 16, (meta & 0xFF) | length << 8);
+    }
+  });
+}
+
+Corruption head_at(std::uint64_t head) {
+  return words(absl::StrCat("head_", head), [head](std::byte* r, const RegionMap& m) {
+    poke64(r, m.head, head);
+  });
+}
+
 template <class V>
 class HostileRegion : public ::testing::Test {
  protected:
@@ -179,19 +195,31 @@ TYPED_TEST(HostileRegion, Markers) {
   this->run_all(cases);
 }
 
-// A body's length word (meta = kind | length << 8), in every slot.
+// A body's length word (meta = kind | length << 8), in every slot: the
+// abandoned-claim sentinel, which reads as an abandoned counter.
 TYPED_TEST(HostileRegion, BodyLengths) {
   std::vector<Corruption> cases;
-  if constexpr (!TypeParam::kRwlock) {
-    for (const std::uint64_t length :
-         {std::uint64_t{1} << 40, std::uint64_t{0xFFFF'FFFF}, std::uint64_t{0xFFFF'FFFE},
-          std::uint64_t{kSpec.payload_capacity + 1}}) {
+  if constexpr (!TypeParam::kRwlock) cases.push_back(every_length(0xFFFF'FFFF));
+  this->run_all(cases);
+}
+
+// Every frame written has at most the payload capacity, so a longer length
+// word can only be hostile: reads must count such a slot as loss, never
+// deliver a frame cut to the capacity as good (which, for an honest frame
+// with a corrupted length, is a frame nobody wrote).
+TYPED_TEST(HostileRegion, LengthOverCapacityIsNeverDelivered) {
+  std::vector<Corruption> cases;
+  if constexpr (TypeParam::kRwlock) {
+    for (const std::uint32_t length : {0xFFFF'FFFFu, 0xFFFF'FFFEu,
+                                       static_cast<std::uint32_t>(kSpec.payload_capacity + 1)}) {
       cases.push_back(words(absl::StrCat("length_", length), [length](std::byte* r, const RegionMap& m) {
-        for (const std::size_t body : m.bodies) {
-          const std::uint64_t meta = peek64(r, body + 16);
-          poke64(r, body + 16, (meta & 0xFF) | length << 8);
-        }
+        for (std::size_t s = 0; s < m.rw_slots.size(); ++s) poke32(r, m.rw_length(s), length);
       }));
+    }
+  } else {
+    for (const std::uint64_t length : {std::uint64_t{1} << 40, std::uint64_t{0xFFFF'FFFE},
+                                       std::uint64_t{kSpec.payload_capacity + 1}}) {
+      cases.push_back(every_length(length));
     }
   }
   this->run_all(cases);
@@ -206,13 +234,6 @@ TYPED_TEST(HostileRegion, RwlockSlotFields) {
         for (std::size_t s = 0; s < m.rw_slots.size(); ++s) poke(r, m, s);
       });
     };
-    for (const std::uint32_t length : {0xFFFF'FFFFu, 0xFFFF'FFFEu,
-                                       static_cast<std::uint32_t>(kSpec.payload_capacity + 1)}) {
-      cases.push_back(each_slot(absl::StrCat("length_", length),
-                                [length](std::byte* r, const RegionMap& m, std::size_t s) {
-                                  poke32(r, m.rw_length(s), length);
-                                }));
-    }
     for (const std::uint64_t held : {std::uint64_t{0}, ~std::uint64_t{0}, std::uint64_t{1} << 54,
                                      std::uint64_t{kPrefilled + 2}}) {
       cases.push_back(each_slot(absl::StrCat("held_", held),
@@ -306,17 +327,20 @@ TYPED_TEST(HostileRegion, Gates) {
 }
 
 // The head (the disruptor's cursor): 0 under committed frames, near the
-// marker encoding's limit (2^54), beyond it, and the largest word.
+// marker encoding's limit (2^54), beyond it.
 TYPED_TEST(HostileRegion, HeadWords) {
   std::vector<Corruption> cases;
   for (const std::uint64_t head : {std::uint64_t{0}, (std::uint64_t{1} << 54) - 2,
-                                   std::uint64_t{1} << 54, std::uint64_t{1} << 62,
-                                   ~std::uint64_t{0} - 1}) {
-    cases.push_back(words(absl::StrCat("head_", head), [head](std::byte* r, const RegionMap& m) {
-      poke64(r, m.head, head);
-    }));
+                                   std::uint64_t{1} << 54, std::uint64_t{1} << 62}) {
+    cases.push_back(head_at(head));
   }
   this->run_all(cases);
+}
+
+// A head two below 2^64: a claim's room check (counter + capacity) must not
+// wrap into waiting for ever.
+TYPED_TEST(HostileRegion, HeadNearWrapEndsEveryClaim) {
+  this->run_all({head_at(~std::uint64_t{0} - 1)});
 }
 
 }  // namespace
