@@ -141,6 +141,12 @@ TYPED_TEST(HostileRegion, MapMatchesLayout) {
     for (std::size_t s = 0; s < map.markers.size(); ++s) {
       EXPECT_EQ(reinterpret_cast<std::byte*>(&ring->storage().marker(s)),
                 region.data() + map.markers[s]);
+      // A frame published into slot s lands in the body the map names.
+      const NetId64 id = NetId64::make(kKind, NodeId(1), s);
+      const std::byte payload[3]{};
+      ring->storage().publish(s, FrameHeader{id, 9, 0}, payload);
+      EXPECT_EQ(peek64(region.data(), map.bodies[s]), id.raw());
+      EXPECT_EQ(peek64(region.data(), map.bodies[s] + 16), 9u | 3u << 8);
     }
   }
   if constexpr (V::kRwlock) {
