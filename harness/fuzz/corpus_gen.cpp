@@ -1,7 +1,8 @@
 // Writes the seed corpus of ringlab_fuzz_attach into a directory: a valid,
-// ready segment of each seed spec, and broken ones derived from the first.
+// ready segment of each seed spec, and broken ones derived from the first;
+// and, given a second directory, ringlab_fuzz_region's (region_seeds.hpp).
 // Run once, after a layout change:
-//   ringlab_fuzz_corpus_gen harness/fuzz/corpus
+//   ringlab_fuzz_corpus_gen harness/fuzz/corpus harness/fuzz/corpus_region
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "ringlab/shm/layout.hpp"
+#include "region_seeds.hpp"
 #include "seed_specs.hpp"
 
 namespace {
@@ -45,9 +47,26 @@ void write_file(const std::filesystem::path& path, const std::vector<std::byte>&
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s OUTPUT_DIRECTORY\n", argv[0]);
+  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::printf("usage: %s ATTACH_CORPUS_DIRECTORY [REGION_CORPUS_DIRECTORY]\n"
+                "writes the seed corpora of ringlab_fuzz_attach (and ringlab_fuzz_region)\n",
+                argv[0]);
+    return 0;
+  }
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: %s ATTACH_CORPUS_DIRECTORY [REGION_CORPUS_DIRECTORY]\n", argv[0]);
     return 2;
+  }
+  if (argc == 3) {
+    const std::filesystem::path region_dir(argv[2]);
+    std::filesystem::create_directories(region_dir);
+    using ringlab::shm::hostile::FastSharedSync;
+    using ringlab::shm::hostile::FastSync;
+    for (const auto& [name, input] :
+         fuzz::region_seeds(ringlab::shm::hostile::VariantsOver<FastSync, FastSharedSync>{})) {
+      write_file(region_dir / name, {reinterpret_cast<const std::byte*>(input.data()),
+                                     reinterpret_cast<const std::byte*>(input.data()) + input.size()});
+    }
   }
   const std::filesystem::path dir(argv[1]);
   std::filesystem::create_directories(dir);
