@@ -63,7 +63,8 @@ def add_commands(sub) -> None:
                        "conformance, stress, models, benchmark smoke, shared-memory segments, "
                        "the driver's and report's own tests, the install test and a 60 s "
                        "crash soak in the release build; conformance and stress again under ThreadSanitizer; "
-                       "the shared-memory fuzzer for 60 s under libFuzzer, ASan and UBSan.")
+                       "the shared-memory fuzzers (30 s each) and the hostile-region suite "
+                       "under libFuzzer, ASan and UBSan.")
     p.add_argument("--quick", action="store_true",
                    help="stress checks 10^6 frames per variant instead of 10^7")
     p.add_argument("--no-tsan", action="store_true", help="skip the ThreadSanitizer build")

@@ -440,11 +440,8 @@ class VersionedSlot {
     const std::uint64_t ver = body[1].load(order);
     const std::uint64_t meta = body[2].load(order);
     const std::uint64_t length = meta >> 8;
-    if (length != kAbandonedLength) {
-      // A torn or hostile length never reaches past the slot.
-      const auto size =
-          static_cast<std::size_t>(std::min<std::uint64_t>(length, payload_capacity));
-      const View view(id, ver, meta, size, body + kBodyHeaderWords);
+    if (length <= payload_capacity) {
+      const View view(id, ver, meta, static_cast<std::size_t>(length), body + kBodyHeaderWords);
       visitor(view);
     }
     // (P9) acquire fence: pairs with the writer's release fence (P4); if any
@@ -452,7 +449,9 @@ class VersionedSlot {
     Sync::fence(order_of<Orders>("P9"));
     // (P10) relaxed: ordered after the body loads by (P9).
     if (marker.load(order_of<Orders>("P10")) != before) return SlotRead::kNewer;
-    return length == kAbandonedLength ? SlotRead::kAbandoned : SlotRead::kCopied;
+    // [LengthBound] A committed length above the payload capacity is the
+    // abandoned sentinel, or a foreign byte: either way no frame, counted lost.
+    return length <= payload_capacity ? SlotRead::kCopied : SlotRead::kAbandoned;
   }
 
   // read()'s copy: as visit_validated with a visitor that copies the frame,
@@ -474,7 +473,7 @@ class VersionedSlot {
     Sync::fence(order_of<Orders>("P9"));
     // (P10) relaxed: ordered after the body loads by (P9).
     if (marker.load(order_of<Orders>("P10")) != before) return SlotRead::kNewer;
-    if (length == kAbandonedLength) return SlotRead::kAbandoned;
+    if (length > payload_capacity) return SlotRead::kAbandoned;  // [LengthBound], see visit_validated
     out.id = NetId64::from_raw(id);
     out.kind = static_cast<std::uint8_t>(meta & 0xFF);
     out.ver = ver;

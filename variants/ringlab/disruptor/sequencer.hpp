@@ -341,7 +341,11 @@ class Sequencer {
     }
     return lowest;
   }
-  bool blocked(std::uint64_t last, std::uint64_t floor) const { return last >= floor + capacity_; }
+  // By difference, not floor + capacity: a foreign floor near 2^64 would wrap
+  // the sum and block every claim for good.
+  bool blocked(std::uint64_t last, std::uint64_t floor) const {
+    return last >= floor && last - floor >= capacity_;
+  }
 
   std::byte* const region_;
   const std::uint64_t capacity_;

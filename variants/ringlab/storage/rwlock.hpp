@@ -155,7 +155,8 @@ class RwlockStorage {
     std::shared_lock lock(s.lock);
     if (s.held < counter + 1) return SlotRead::kOlder;
     if (s.held > counter + 1) return SlotRead::kNewer;
-    if (s.abandoned != 0) return SlotRead::kAbandoned;
+    // [LengthBound]: a length above the payload capacity is a foreign byte, no frame.
+    if (s.abandoned != 0 || s.length > spec_.payload_capacity) return SlotRead::kAbandoned;
     visitor(view_of(s));
     return SlotRead::kCopied;
   }
@@ -163,7 +164,7 @@ class RwlockStorage {
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
     SlotHeader& s = slot(counter);
     std::shared_lock lock(s.lock);
-    if (s.held == 0 || s.abandoned != 0) return false;
+    if (s.held == 0 || s.abandoned != 0 || s.length > spec_.payload_capacity) return false;
     copy_out(view_of(s), out);
     return true;
   }
@@ -211,10 +212,12 @@ class RwlockStorage {
     s.frame = header;
     s.length = static_cast<std::uint32_t>(payload.size());
     s.abandoned = abandoned ? 1 : 0;
+    // std::copy_n, not memcpy: an abandoned claim's payload is empty, and
+    // memcpy from its null data is undefined even for 0 bytes.
     const std::size_t half = payload.size() / 2;
-    std::memcpy(payload_of(s), payload.data(), half);
+    std::copy_n(payload.data(), half, payload_of(s));
     Sync::crash_point(CrashPoint::kMidPayload);
-    std::memcpy(payload_of(s) + half, payload.data() + half, payload.size() - half);
+    std::copy_n(payload.data() + half, payload.size() - half, payload_of(s) + half);
     Sync::crash_point(CrashPoint::kBeforePublish);
   }
 
