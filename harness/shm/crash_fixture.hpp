@@ -68,8 +68,6 @@ constexpr Clock::duration kStallSlack = 200ms;
 // is gone too.
 constexpr Clock::duration kChildLimit = 5s;
 constexpr unsigned kAlarmSeconds = 15;
-// How long a process blocked on the dead writer's lock is watched.
-constexpr Clock::duration kBlockedFor = 300ms;
 
 // Node ids of the writers, which stress::verify checks against the payload.
 constexpr std::uint32_t kParentWriter = 1;
