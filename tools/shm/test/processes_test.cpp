@@ -21,6 +21,8 @@ constexpr unsigned kChildAlarm = 60;
 // Armed (>= 0) in a child right before the write that must stop, half its
 // payload written; a wedged writer tells the parent on it.
 inline int g_ready_fd = -1;
+// The wedged writer of tail_over_wedged_writer.
+inline pid_t g_wedged_pid = 0;
 
 // Base's Sync policy, but the write stops at kMidPayload: by SIGKILL, or by
 // telling the parent and waiting there for good.
@@ -120,6 +122,7 @@ ToolRun tail_over_wedged_writer(const TestSegment& segment, ToolRun* show) {
   ReadyPipe ready;
   const pid_t writer = harness::spawn_child(
       [&] { write_frames_then_stop<Storage>(segment.name(), true, ready.fds[1]); }, kChildAlarm);
+  g_wedged_pid = writer;
   EXPECT_TRUE(ready.wait());
   *show = run_tool_process({"show", segment.file()});
   ToolRun tail = run_tool_process({"tail", segment.file()});
@@ -137,6 +140,9 @@ TEST(ToolProcesses, AWedgedRwlockWriterHoldingASlotLockNeverBlocksTheTool) {
   EXPECT_EQ(tail.code, 0) << describe(tail);
   EXPECT_TRUE(tail.out.starts_with("payload not shown")) << tail.out;
   EXPECT_NE(line_with(show.out, "counter 0 ").find("committed 0"), std::string::npos) << show.out;
+  EXPECT_TRUE(line_with(show.out, "counter 1 ").ends_with("locked by pid " +
+                                                          std::to_string(g_wedged_pid) + " (alive)"))
+      << show.out;
 }
 
 TEST(ToolProcesses, AWedgedSeqlockWriterShowsItsCounterWriting) {
