@@ -28,10 +28,15 @@
 // Such a count stays until Ring::reset (a stated limit; docs/design.md).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <span>
+#include <type_traits>
 
 #include "ringlab/ordering.hpp"
 #include "ringlab/sync.hpp"
@@ -61,6 +66,46 @@ struct PlainOf<Sync, T> {
 };
 template <class Sync, class T>
 using plain_t = typename PlainOf<Sync, T>::type;
+
+// Bytes into consecutive 8-byte cells, the last one zero-padded, and back.
+// Over plain memory one memcpy (wide stores: a 4 KiB frame keeps 64 line
+// fills in flight, where word stores keep a store buffer's worth, about 7);
+// over a checker's cells, cell by cell, so that it sees every access.
+template <class Cell>
+void store_bytes(Cell* cells, std::span<const std::byte> bytes) {
+  const std::size_t full = bytes.size() / 8;
+  const std::size_t tail = bytes.size() % 8;
+  if constexpr (std::is_same_v<Cell, PlainCell<std::uint64_t>>) {
+    auto* const to = reinterpret_cast<std::byte*>(cells);
+    std::memcpy(to, bytes.data(), bytes.size());
+    if (tail != 0) std::memset(to + bytes.size(), 0, 8 - tail);
+  } else {
+    for (std::size_t i = 0; i < full; ++i) {
+      std::uint64_t w;
+      std::memcpy(&w, bytes.data() + 8 * i, 8);
+      cells[i].store(w);
+    }
+    if (tail != 0) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, bytes.data() + 8 * full, tail);
+      cells[full].store(w);
+    }
+  }
+}
+template <class Cell>
+void load_bytes(const Cell* cells, std::size_t offset, std::span<std::byte> out) {
+  if constexpr (std::is_same_v<Cell, PlainCell<std::uint64_t>>) {
+    std::memcpy(out.data(), reinterpret_cast<const std::byte*>(cells) + offset, out.size());
+  } else {
+    for (std::size_t done = 0; done < out.size();) {
+      const std::size_t at = offset + done;
+      const std::uint64_t w = cells[at / 8].load();
+      const std::size_t take = std::min(8 - at % 8, out.size() - done);
+      std::memcpy(out.data() + done, reinterpret_cast<const std::byte*>(&w) + at % 8, take);
+      done += take;
+    }
+  }
+}
 
 // TODO(i12): Sync::kWriterStallBound once StdSync has it (main); then drop this.
 inline constexpr std::chrono::milliseconds kDefaultLockStallBound{1000};

@@ -152,26 +152,7 @@ class RwlockStorage {
     std::size_t load(std::size_t offset, std::span<std::byte> out) const {
       if (offset >= size_) return 0;
       const std::size_t n = std::min(out.size(), size_ - offset);
-      if (offset % 8 == 0) {  // whole words, one constant-size copy each, then the tail
-        const PayloadWord* const from = words_ + offset / 8;
-        const std::size_t full = n / 8;
-        for (std::size_t i = 0; i < full; ++i) {
-          const std::uint64_t w = from[i].load();
-          std::memcpy(out.data() + 8 * i, &w, 8);
-        }
-        if (const std::size_t tail = n % 8; tail != 0) {
-          const std::uint64_t w = from[full].load();
-          std::memcpy(out.data() + 8 * full, &w, tail);
-        }
-        return n;
-      }
-      for (std::size_t done = 0; done < n;) {
-        const std::size_t at = offset + done;
-        const std::uint64_t w = words_[at / 8].load();
-        const std::size_t take = std::min(8 - at % 8, n - done);
-        std::memcpy(out.data() + done, reinterpret_cast<const std::byte*>(&w) + at % 8, take);
-        done += take;
-      }
+      detail::load_bytes(words_, offset, out.first(n));
       return n;
     }
 
@@ -295,19 +276,11 @@ class RwlockStorage {
     s.kind.store(header.kind);
     s.length.store(static_cast<std::uint32_t>(payload.size()));
     s.abandoned.store(abandoned ? 1 : 0);
-    PayloadWord* const words = payload_of(s);
-    const std::size_t full = payload.size() / 8;
-    for (std::size_t i = 0; i < full; ++i) {
-      if (i == full / 2) Sync::crash_point(CrashPoint::kMidPayload);
-      std::uint64_t w;
-      std::memcpy(&w, payload.data() + 8 * i, 8);
-      words[i].store(w);
-    }
-    if (const std::size_t tail = payload.size() % 8; tail != 0) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, payload.data() + 8 * full, tail);
-      words[full].store(w);
-    }
+    // Half the words, then the rest.
+    const std::size_t half = payload.size() / 16 * 8;
+    detail::store_bytes(payload_of(s), payload.first(half));
+    Sync::crash_point(CrashPoint::kMidPayload);
+    detail::store_bytes(payload_of(s) + half / 8, payload.subspan(half));
     Sync::crash_point(CrashPoint::kBeforePublish);
     Lock::unlock(s.lock);
   }
