@@ -45,8 +45,8 @@ constexpr SiteExpectation by_mode(WriterMode mode, SiteExpectation multi, SiteEx
   return mode == WriterMode::kMulti ? multi : single;
 }
 
-// (P1)..(P13), detail/versioned_slot.hpp.
-constexpr std::array<SiteExpectation, 13> versioned_slot_expectations(WriterMode mode) {
+// (P1)..(P14), detail/versioned_slot.hpp.
+constexpr std::array<SiteExpectation, 14> versioned_slot_expectations(WriterMode mode) {
   return {{
       {"slot.writer_load (P1)", Expect::kNothingWeaker, ""},
       by_mode(mode,
@@ -68,6 +68,7 @@ constexpr std::array<SiteExpectation, 13> versioned_slot_expectations(WriterMode
       {"owners.register (P11)", Expect::kNothingWeaker, ""},
       {"owners.load (P12)", Expect::kNothingWeaker, ""},
       {"slot.sole_mark (P13)", Expect::kNothingWeaker, ""},
+      {"owners.close_unregistered (P14)", Expect::kNothingWeaker, ""},
   }};
 }
 

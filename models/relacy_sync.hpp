@@ -202,6 +202,10 @@ struct RelacySync {
   // Writer tables (detail/writer_table.hpp) of 4 entries: every entry is an
   // atomic the checker tracks, and no scenario has more writer processes.
   static constexpr std::size_t kMaxWriterProcesses = 4;
+  // [WriterStallBound] in ticks of the fake clock below (one per now()): a
+  // waiting writer gives up on a marker after a few of its own checks, so the
+  // scenarios reach the stall path without long runs.
+  static constexpr std::chrono::duration<std::int64_t, std::micro> kWriterStallBound{3};
 
   // Same operations as std::atomic, each with an explicit order (no implicit
   // conversions or operators: every site names its order).
@@ -520,7 +524,9 @@ class Processes {
   }
 
   bool gone(std::uint64_t pid, RelacySync::here loc) const {
-    if (pid == 0 || pid > kMaxThreads) return false;
+    // A word that is no model thread's id names no process: gone, as
+    // StdSync::process_gone says of a word that is no pid.
+    if (pid == 0 || pid > kMaxThreads) return true;
     return dead_[pid - 1].load(std::memory_order_acquire, loc);  // [DeadWritesVisible]
   }
 

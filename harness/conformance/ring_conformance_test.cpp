@@ -343,7 +343,7 @@ TYPED_TEST(Conformance, ResetClearsAndRestartsCounters) {
   auto ring = this->make(4);
   std::vector<NetId64> old;
   for (int i = 0; i < 3; ++i) old.push_back(put(*ring, "old"));
-  ring->reset();
+  ASSERT_TRUE(ring->reset().ok());
   EXPECT_EQ(ring->head(), 0u);
   FrameBuffer buffer = ring->make_buffer();
   for (std::uint64_t c = 0; c < 4; ++c) {
@@ -359,7 +359,7 @@ TYPED_TEST(Conformance, ResetClearsAndRestartsCounters) {
   RingCursor cursor = RingCursor::from_start();
   EXPECT_EQ(texts(poll(*ring, cursor).frames), std::vector<std::string>{"fresh"});
 
-  ring->reset(100);
+  ASSERT_TRUE(ring->reset(100).ok());
   EXPECT_EQ(ring->head(), 100u);
   EXPECT_FALSE(ring->read(fresh).has_value());
   EXPECT_FALSE(ring->read_head().has_value());
@@ -367,6 +367,28 @@ TYPED_TEST(Conformance, ResetClearsAndRestartsCounters) {
   EXPECT_EQ(ring->read_state_at(99, buffer), ReadState::kUnavailable);
   EXPECT_EQ(ring->read_state_at(100, buffer), ReadState::kReady);
   EXPECT_EQ(text(ring->read_head()), "hundred");
+}
+
+// reset() refuses what create() refuses, and then changes nothing: a first
+// counter near 2^55 would wrap the slot markers (the frame written there would
+// be invisible to read_head and read(id)).
+TYPED_TEST(Conformance, ResetRefusesAFirstCounterCreateRefuses) {
+  auto ring = this->make(4);
+  const NetId64 kept = put(*ring, "kept");
+  for (const std::uint64_t bad : {RingOptions::kMaxFirstCounter + 1,
+                                  (std::uint64_t{1} << 55) - 1, ~std::uint64_t{0}}) {
+    SCOPED_TRACE(bad);
+    const absl::Status s = ring->reset(bad);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("first counter"), std::string_view::npos) << s;
+    EXPECT_EQ(ring->head(), 1u);
+    EXPECT_EQ(text(ring->read(kept)), "kept");
+  }
+  ASSERT_TRUE(ring->reset(RingOptions::kMaxFirstCounter).ok());
+  (void)put(*ring, "last");
+  EXPECT_EQ(ring->head(), RingOptions::kMaxFirstCounter + 1);
+  EXPECT_EQ(text(ring->read_at(RingOptions::kMaxFirstCounter)), "last");
+  EXPECT_EQ(text(ring->read_head()), "last");
 }
 
 // ---- Two-phase writes -------------------------------------------------------

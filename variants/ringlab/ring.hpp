@@ -108,11 +108,7 @@ class Ring {
                                                       const RingOptions& options = {},
                                                       const StorageOptions& storage_options = {}) {
     if (absl::Status s = spec.validate(); !s.ok()) return s;
-    if (options.first_counter > RingOptions::kMaxFirstCounter) {
-      return absl::InvalidArgumentError(absl::StrCat("first counter ", options.first_counter,
-                                                     " exceeds the maximum ",
-                                                     RingOptions::kMaxFirstCounter));
-    }
+    if (absl::Status s = check_first_counter(options.first_counter); !s.ok()) return s;
     const std::size_t bytes = region_bytes(spec, storage_options);
     try {
       auto region = std::make_shared<detail::AlignedRegion>(bytes);
@@ -398,10 +394,13 @@ class Ring {
   }
 
   // Clears every slot; the next write gets `first_counter`. Not while writers
-  // or readers run (seed contract).
-  void reset(std::uint64_t first_counter = 0) {
+  // or readers run (seed contract). InvalidArgument, and nothing cleared, for a
+  // first counter create() would refuse.
+  absl::Status reset(std::uint64_t first_counter = 0) {
+    if (absl::Status s = check_first_counter(first_counter); !s.ok()) return s;
     first_counter_ = first_counter;
     storage_.reset(first_counter);
+    return absl::OkStatus();
   }
 
   // --- Capabilities (capabilities.hpp), where the storage has them ---
@@ -477,8 +476,13 @@ class Ring {
         storage_(detail::kAdoptRegion, spec, region, storage_options) {}
 
   // A single-writer ring refuses writes from a process without the lease and,
-  // in checked builds, from a second thread [SoleWriter]. Nothing else pays.
+  // in checked builds, from a second thread [SoleWriter]. A many-writer ring in
+  // shared memory takes its process's writer-table entry at the first write.
+  // Nothing else pays.
   absl::Status check_writer() {
+    if constexpr (!kSingleWriter && requires { storage_.needs_writer_entry(); }) {
+      if (storage_.needs_writer_entry()) [[unlikely]] return register_writer();
+    }
     if constexpr (kSingleWriter) {
       if (!holds_lease_) [[unlikely]] return writer_error("this process does not hold the writer lease");
       if constexpr (kCheckWriterThread) {
@@ -498,6 +502,12 @@ class Ring {
       }
     }
     return absl::OkStatus();
+  }
+
+  static absl::Status check_first_counter(std::uint64_t first_counter) {
+    if (first_counter <= RingOptions::kMaxFirstCounter) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "first counter ", first_counter, " exceeds the maximum ", RingOptions::kMaxFirstCounter));
   }
 
   absl::Status check_batch_size(std::size_t n) const {
@@ -529,6 +539,13 @@ class Ring {
   [[gnu::cold, gnu::noinline]] absl::Status payload_error(std::size_t size) const {
     return absl::InvalidArgumentError(absl::StrCat(
         "payload of ", size, " bytes exceeds the ring's payload capacity ", spec_.payload_capacity));
+  }
+  [[gnu::cold, gnu::noinline]] absl::Status register_writer() {
+    if (storage_.register_writer_process()) return absl::OkStatus();
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "ring of kind ", kind_, ": every writer-table entry belongs to a live writer process, "
+        "or to a dead one whose unfinished slot no writer has taken over yet; retry once one "
+        "exits or a writer laps that slot"));
   }
   [[gnu::cold, gnu::noinline]] absl::Status writer_error(const char* why) const {
     return absl::FailedPreconditionError(

@@ -69,14 +69,30 @@ struct StdSync {
 
   static void yield() { std::this_thread::yield(); }
 
+  // [WriterStallBound] How long a writer in shared memory waits on a slot whose
+  // in-flight marker does not change before it stops waiting (see
+  // detail/versioned_slot.hpp, begin_write): long enough that a writer merely
+  // descheduled mid-copy is almost never given up on.
+  static constexpr std::chrono::milliseconds kWriterStallBound{1000};
+
+  // Linux's PID_MAX_LIMIT: no process id is ever larger, whatever pid_max says.
+  static constexpr std::uint64_t kPidLimit = std::uint64_t{1} << 22;
+  // Whether a word read from a region can be a process id at all. kill(2) gives
+  // 0 and negative pids other meanings (the caller's group, every process), so
+  // asking it about one would report a hostile word as a live process.
+  static constexpr bool valid_pid(std::uint64_t pid) { return pid != 0 && pid <= kPidLimit; }
+
   static std::uint64_t process_id() { return static_cast<std::uint64_t>(::getpid()); }
   // [DeadWritesVisible] A process is gone once kill(2) reports ESRCH or it is a
   // zombie (exited, not yet reaped by its parent). Either state comes after the
   // kernel has stopped every thread of it and torn down its address space, by
   // which point every store it made is visible to all CPUs: a caller that sees
   // it gone sees all of the dead process's stores. A pid that has been reused
-  // reads as alive (a missed recovery, never a false one).
+  // reads as alive (a missed recovery, never a false one). A word that cannot be
+  // a pid (valid_pid) names no process, so it reads as gone: it has no stores
+  // left to make visible.
   static bool process_gone(std::uint64_t pid) {
+    if (!valid_pid(pid)) return true;
     if (::kill(static_cast<pid_t>(pid), 0) != 0) return errno == ESRCH;
     return is_zombie(pid);
   }

@@ -14,7 +14,7 @@
 //           (P4) release fence  (P5) body stores  (P6) commit store
 //   reader: (P7) marker load  (P8) body loads  (P9) acquire fence  (P10) marker reload
 //   owners: (P11) register a writer process  (P12) look an owner up
-//           (detail/writer_table.hpp)
+//           (P14) close an entry never registered (detail/writer_table.hpp)
 // A loan (Ring::loan) is a write split where the caller fills the payload:
 // (P1)..(P4) or (P13) when it is taken, the holder's payload stores (P5)
 // through PayloadWords, then the header (P5) and the commit (P6) when it is
@@ -238,10 +238,13 @@ class VersionedSlot {
   // [DeadWritesVisible], so they precede ours in every word's modification
   // order, and its half-written frame is never committed: readers see its
   // counter Pending, then overwritten. Bound: one yield per check.
+  // [WriterStallBound] In shared memory no writer waits much longer than
+  // Sync::kWriterStallBound on one marker: see stalled_on().
   static bool begin_write(Word& marker, std::uint64_t c, const Writer& writer = {}) {
     const std::uint64_t mine = writing_marker(c, writer.owner);
     // (P1) relaxed: only a guess for the CAS (P2), which decides.
     std::uint64_t seen = marker.load(order_of<Orders>("P1"));
+    StallWatch watch;
     for (unsigned spins = 0;;) {
       if (seen >= mine) return false;
       if (is_writing(seen)) {
@@ -253,7 +256,9 @@ class VersionedSlot {
           seen = marker.load(order_of<Orders>("P1"));  // (P1)
           continue;
         }
-        if (!abandoned_by_dead_writer(seen, writer)) {
+        const Blocked verdict = blocked_on(seen, writer, watch);
+        if (verdict == Blocked::kDrop) return false;
+        if (verdict == Blocked::kWait) {
           Sync::yield();
           seen = marker.load(order_of<Orders>("P1"));  // (P1)
           continue;
@@ -332,6 +337,19 @@ class VersionedSlot {
     }
   }
 
+  // Whether any of the first `slots` markers is in flight for owner `owner`
+  // (marker_at(i) is slot i's): a dead owner's table entry is reused only once
+  // none is, so that no marker ever names two processes [OwnerEntryReuse].
+  template <class MarkerAt>
+  static bool names_owner(std::uint64_t slots, std::uint64_t owner, MarkerAt&& marker_at) {
+    for (std::uint64_t i = 0; i < slots; ++i) {
+      // (P7), as in read(): the dead owner's stores are all visible [DeadWritesVisible].
+      const std::uint64_t m = marker_at(i).load(order_of<Orders>("P7"));
+      if (is_writing(m) && marker_owner(m) == owner) return true;
+    }
+    return false;
+  }
+
   static void commit(Word& marker, std::uint64_t c) {
     // (P6) release: pairs with the reader's acquire load (P7) and with the next
     // writer's CAS (P2); publishes the body stores (P5).
@@ -371,9 +389,38 @@ class VersionedSlot {
   }
 
  private:
-  static bool abandoned_by_dead_writer(std::uint64_t seen, const Writer& writer) {
+  enum class Blocked : std::uint8_t { kWait, kTakeOver, kDrop };
+  // The in-flight marker a writer is waiting on, and since when.
+  struct StallWatch {
+    std::uint64_t marker = 0;
+    typename Sync::clock::time_point since{};
+  };
+
+  // What a writer does about the in-flight marker `seen` on its slot, after
+  // spinning on it. In-process (no table): wait, since threads of one process
+  // never die alone. In shared memory: take over at once from an owner whose
+  // process is gone [DeadWriterTakeover]; otherwise wait, but once the same
+  // marker has stood for Sync::kWriterStallBound [WriterStallBound]:
+  //  - an owner that cannot be a live registered process (number 0 or out of
+  //    range, an entry that was never registered, a pid that names no process)
+  //    wrote no frame this writer could tear: take over, as from a dead one;
+  //  - a live owner (this process included) may still be copying: never take
+  //    over, drop this writer's frame instead. Its counter stays unwritten,
+  //    which readers count as loss (stalled, or overwritten a lap later).
+  // So a hostile or stale marker costs a writer the bound, never for ever.
+  [[gnu::noinline]] static Blocked blocked_on(std::uint64_t seen, const Writer& writer,
+                                              StallWatch& watch) {
+    if (writer.table == nullptr) return Blocked::kWait;
     const std::uint64_t owner = marker_owner(seen);
-    return writer.table != nullptr && owner != writer.owner && writer.table->owner_gone(owner);
+    if (owner != writer.owner && writer.table->owner_gone(owner)) return Blocked::kTakeOver;
+    const auto now = Sync::clock::now();
+    if (seen != watch.marker) {
+      watch = {seen, now};
+      return Blocked::kWait;
+    }
+    if (now - watch.since < Sync::kWriterStallBound) return Blocked::kWait;
+    if (owner == writer.owner) return Blocked::kDrop;
+    return writer.table->owner_provably_alive(owner) ? Blocked::kDrop : Blocked::kTakeOver;
   }
 
   static void write_header(Word* body, const FrameHeader& header, std::uint64_t length) {
@@ -436,9 +483,9 @@ class VersionedSlot {
   }
 };
 
-// The protocol's rows of a storage's site table, (P1)..(P13): a storage
+// The protocol's rows of a storage's site table, (P1)..(P14): a storage
 // appends them to its own rows.
-inline constexpr std::array<OrderSite, 13> kVersionedSlotSites{{
+inline constexpr std::array<OrderSite, 14> kVersionedSlotSites{{
     {"slot.writer_load (P1)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
     {"slot.claim_cas (P2)", AtomicOp::kRmw, std::memory_order_acquire, "P6"},
     {"slot.claim_cas_failure (P3)", AtomicOp::kCasFailure, std::memory_order_relaxed, ""},
@@ -452,6 +499,7 @@ inline constexpr std::array<OrderSite, 13> kVersionedSlotSites{{
     {"owners.register (P11)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
     {"owners.load (P12)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
     {"slot.sole_mark (P13)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+    {"owners.close_unregistered (P14)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
 }};
 
 }  // namespace ringlab::detail

@@ -217,7 +217,8 @@ class Sequencer {
     free_owner(g);
   }
 
-  // [DeadGateRelease] Frees the gates of reader processes that are gone; how many.
+  // [DeadGateRelease] Frees the gates of reader processes that are gone (and
+  // orphan gates, see below); how many.
   std::size_t release_dead_gates() {
     std::size_t released = 0;
     for (std::size_t g = 0; g < kMaxGates; ++g) {
@@ -225,7 +226,16 @@ class Sequencer {
       // CAS (G4) decides.
       std::uint64_t owner = gate_owner(g).load(order_of<Orders>("G2"));
       const std::uint64_t pid = process_of(owner);
-      if (owner == kNoOwner || pid == Sync::process_id() || !Sync::process_gone(pid)) continue;
+      if (owner == kNoOwner) {
+        // [OrphanGate] A set gate without an owner never occurs under
+        // [GateOwned] (a gate is set only by its owner, and freed before its
+        // owner word): it is a foreign byte in the region, released like a
+        // dead reader's gate. Taking the owner word first makes this caller
+        // the gate's owner, so freeing it is never wrong.
+        if (gate(g).load(order_of<Orders>("D5")) == kFreeGate) continue;  // (D5), as in min_gate
+      } else if (pid == Sync::process_id() || !Sync::process_gone(pid)) {
+        continue;
+      }
       // (G4) relaxed: the dead owner's (or dead releaser's) gate stores are
       // visible by now [DeadWritesVisible]; this only makes one caller the releaser.
       if (!gate_owner(g).compare_exchange_strong(owner, releasing(Sync::process_id()),

@@ -12,7 +12,8 @@
 // Segment::unlink and the last unmap. Counters start at 0.
 //
 // Writers. A many-writer storage's ring may be written by every process that
-// opens it (each registers in the segment's writer table). A single-writer
+// opens it (each takes an entry in the segment's writer table at its first
+// write: ResourceExhausted while every entry belongs to a live writer process). A single-writer
 // storage's ring (WriterMode::kSingle) has one writer process at a time, and
 // each process says which it is by SharedRingOptions::role:
 //   kReader (the default)  opens the ring without writing it; Ring::write,
@@ -172,10 +173,10 @@ absl::StatusOr<std::unique_ptr<Ring<Storage>>> ring_over(Segment segment, const 
     if (role == RingRole::kWriter) {
       if (absl::Status s = adopted->take_writer_lease(); !s.ok()) return about(shm, s);
     }
-  } else if constexpr (requires { adopted->storage().register_writer_process(); }) {
-    // A full writer table is no error: this process then writes as owner 0,
-    // whose unfinished slots nobody can take over (detail/writer_table.hpp).
-    (void)adopted->storage().register_writer_process();
+  } else if constexpr (requires { adopted->storage().use_writer_table(); }) {
+    // The process takes a writer-table entry at its first write, if it ever
+    // writes (detail/writer_table.hpp).
+    adopted->storage().use_writer_table();
   }
   return adopted;
 }

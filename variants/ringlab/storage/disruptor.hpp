@@ -113,6 +113,8 @@ class DisruptorStorage {
   using Lease = detail::WriterLease<Sync, Orders>;
 
  public:
+  // The region's writer table, for inspection and the models.
+  using WriterTableType = Writers;
   using Strategy = Wait<Sync>;
   using Barrier = SequenceBarrier<Sync, Orders, DisruptorStorage, Strategy>;
   using Options = DisruptorOptions;
@@ -199,8 +201,22 @@ class DisruptorStorage {
     requires(kWriters == WriterMode::kMulti)
   {
     writer_.table = &writers_;
-    writer_.owner = writers_.register_process(Sync::process_id());
+    writer_.owner = writers_.register_process(Sync::process_id(), [this](std::uint64_t owner) {
+      return Slot::names_owner(spec_.capacity, owner,
+                               [this](std::uint64_t i) -> Word& { return marker(i); });
+    });
     return writer_.owner != Writers::kNoOwner;
+  }
+  // Shared memory, many writers: this process's writes go through the writer
+  // table, registering at the first (Ring::check_writer), so that readers take
+  // no entry.
+  void use_writer_table()
+    requires(kWriters == WriterMode::kMulti)
+  {
+    writer_.table = &writers_;
+  }
+  bool needs_writer_entry() const {
+    return writer_.table != nullptr && writer_.owner == Writers::kNoOwner;
   }
 
   // Single writer: as SeqlockStorage::take_writer_lease. The sequencer then

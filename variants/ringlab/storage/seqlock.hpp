@@ -55,6 +55,8 @@ class SeqlockStorage {
   using Lease = detail::WriterLease<Sync, Orders>;
 
  public:
+  // The region's writer table, for inspection and the models.
+  using WriterTableType = Writers;
   static constexpr std::string_view kName = "seqlock";
   static constexpr WriterMode kWriterMode = kWriters;
   struct Options {
@@ -133,8 +135,22 @@ class SeqlockStorage {
     requires(kWriters == WriterMode::kMulti)
   {
     writer_.table = &writers_;
-    writer_.owner = writers_.register_process(Sync::process_id());
+    writer_.owner = writers_.register_process(Sync::process_id(), [this](std::uint64_t owner) {
+      return Slot::names_owner(spec_.capacity, owner,
+                               [this](std::uint64_t i) -> Word& { return marker(i); });
+    });
     return writer_.owner != Writers::kNoOwner;
+  }
+  // Shared memory, many writers: this process's writes go through the writer
+  // table, registering at the first (Ring::check_writer), so that readers take
+  // no entry.
+  void use_writer_table()
+    requires(kWriters == WriterMode::kMulti)
+  {
+    writer_.table = &writers_;
+  }
+  bool needs_writer_entry() const {
+    return writer_.table != nullptr && writer_.owner == Writers::kNoOwner;
   }
 
   // Single writer: makes this process the writer [SoleWriter], taking the
