@@ -17,8 +17,9 @@
 //        process that waits for A to be gone must get an answer (not wait for
 //        ever) and free the lock: A's counter Abandoned (or the frame A was
 //        replacing, when A died before its first store), nothing torn.
-//   dead_reader: a reader process dies holding the slot's shared lock; with a
-//        short stall bound [LockStallBound] the writer of the next lap must
+//   dead_reader: a reader process dies holding the slot's shared lock; with
+//        bounded lock waits [LockStallBound] (as in shared memory: the other
+//        scenarios wait unbounded, as in one process) the writer of the next lap must
 //        return, having written its frame whole or dropped it (never part of
 //        it); a polling reader's loss stays exact.
 //
@@ -26,8 +27,6 @@
 // runs those the committed list (expectations.hpp) says must be caught.
 //
 // Results hold for these bounded scenarios under Relacy's memory model only.
-
-#include <chrono>
 
 #include "ringlab/storage/rwlock.hpp"
 #include "scenarios/common.hpp"
@@ -132,10 +131,10 @@ struct RwlockDeadWriter : Scenario<RwlockDeadWriter<Storage, kPoint, kLapper>, 3
   }
 };
 
-// A Relacy policy whose stall bound the fake clock reaches within a few steps
-// (each Sync::clock::now() is one tick).
+// The Relacy policy with bounded lock waits, as shm::ProcessSharedSync has:
+// RelacySync's bound is a few ticks of its fake clock (one per now()).
 struct ShortStallSync : RelacySync {
-  static constexpr std::chrono::microseconds kWriterStallBound{4};
+  static constexpr bool kBoundedLockWaits = true;
 };
 
 // Capacity 1, counters from 2^32 - 1; the slot holds frame kFirst. Thread 0 is

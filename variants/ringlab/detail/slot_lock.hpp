@@ -18,14 +18,18 @@
 // [DeadWritesVisible], but they may be any part of its write: the taker runs
 // the caller's `recovered` step (RwlockStorage marks the slot's frame
 // abandoned) before anyone reads the slot.
-// [LockStallBound] Any other holder is waited for (spinning, then yielding) at
-// most Sync::kWriterStallBound from the first yield; then lock() and
-// lock_shared() return kTimedOut and take nothing. That bounds a wait on a live
-// writer that does not finish (stopped, descheduled) and on readers that never
-// leave: a reader process killed mid-copy leaves its count, and counts are
-// anonymous (recording each reader's pid would cost every read a per-slot
-// table entry and a second RMW), so no one can tell it from a live reader's.
-// Such a count stays until Ring::reset (a stated limit; docs/design.md).
+// [LockStallBound] Any other holder is waited for (spinning, then yielding).
+// Where the Sync policy says its locks live in shared memory
+// (kBoundedLockWaits: shm::ProcessSharedSync), at most Sync::kWriterStallBound
+// from the first yield; then lock() and lock_shared() return kTimedOut and take
+// nothing. That bounds a wait on a live writer that does not finish (stopped,
+// descheduled) and on readers that never leave: a reader process killed
+// mid-copy leaves its count, and counts are anonymous (recording each reader's
+// pid would cost every read a per-slot table entry and a second RMW), so no one
+// can tell it from a live reader's. Such a count stays until Ring::reset (a
+// stated limit). In one process the holders are its own threads, which never
+// die or stop alone: waits there are unbounded, as the versioned slots' are
+// [WriterStallBound], so no frame is dropped because a visitor was slow.
 #pragma once
 
 #include <algorithm>
@@ -107,14 +111,13 @@ void load_bytes(const Cell* cells, std::size_t offset, std::span<std::byte> out)
   }
 }
 
-// TODO(i12): Sync::kWriterStallBound once StdSync has it (main); then drop this.
-inline constexpr std::chrono::milliseconds kDefaultLockStallBound{1000};
+// Whether Sync's slot locks wait at most Sync::kWriterStallBound.
 template <class Sync>
-constexpr auto lock_stall_bound() {
-  if constexpr (requires { Sync::kWriterStallBound; }) {
-    return Sync::kWriterStallBound;
+constexpr bool bounded_lock_waits() {
+  if constexpr (requires { Sync::kBoundedLockWaits; }) {
+    return Sync::kBoundedLockWaits;
   } else {
-    return kDefaultLockStallBound;
+    return false;
   }
 }
 
@@ -127,7 +130,7 @@ constexpr std::uint64_t readers_of(std::uint64_t word) { return word & kMaxReade
 enum class LockResult : std::uint8_t {
   kLocked,
   kRecovered,  // taken over from a dead writer (lock() only; the caller holds it)
-  kTimedOut,   // [LockStallBound]: nothing taken
+  kTimedOut,   // [LockStallBound] (bounded policies only): nothing taken
 };
 
 // Ordering points of SlotLock, cited as (Rn): part of RwlockOrders.
@@ -212,8 +215,8 @@ class SlotLock {
   }
 
  private:
-  // Spins briefly, then yields; false once the bound has passed since the
-  // first yield [LockStallBound].
+  // Spins briefly, then yields; false once the bound (if any) has passed
+  // since the first yield [LockStallBound].
   class Backoff {
    public:
     bool yielding() const { return spins_ >= kSpinsBeforeYield; }
@@ -223,12 +226,14 @@ class SlotLock {
         Sync::spin_pause();
         return true;
       }
-      const typename Sync::clock::time_point now = Sync::clock::now();
-      if (!started_) {
-        since_ = now;
-        started_ = true;
-      } else if (now - since_ >= lock_stall_bound<Sync>()) {
-        return false;
+      if constexpr (bounded_lock_waits<Sync>()) {
+        const typename Sync::clock::time_point now = Sync::clock::now();
+        if (!started_) {
+          since_ = now;
+          started_ = true;
+        } else if (now - since_ >= Sync::kWriterStallBound) {
+          return false;
+        }
       }
       Sync::yield();
       return true;

@@ -3,8 +3,10 @@
 // address-free, so this is StdSync: the lock that ships in shared memory is
 // the one in-process rings use and the models check. A writer that dies
 // holding a slot's lock is recovered by the next process that waits for it
-// [DeadWriterRecovery], and no wait on a slot outlasts the stall bound
-// [LockStallBound] (harness/shm/crash_test.cpp shows both).
+// [DeadWriterRecovery]; and since a lock's holder here may be another process,
+// which can stop or die alone, no wait on a slot outlasts
+// StdSync::kWriterStallBound [LockStallBound] (harness/shm/crash_test.cpp
+// shows both).
 //
 // It stays a type of its own because shm/shared_ring.hpp admits rwlock
 // storages by it (ProcessSharedLocks names ProcessSharedRwLock). That lock is
@@ -21,6 +23,7 @@ struct ProcessSharedRwLock {
 
 struct ProcessSharedSync : StdSync {
   using shared_mutex = ProcessSharedRwLock;
+  static constexpr bool kBoundedLockWaits = true;
 };
 
 }  // namespace ringlab::shm

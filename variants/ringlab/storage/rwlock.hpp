@@ -1,7 +1,7 @@
 // Reader-writer-lock slot storage: the seed's V0. Each slot is a frame behind
 // its own lock word (detail/slot_lock.hpp), which records its writer: a lock a
-// dead writer process left held is recovered, and no wait outlasts the stall
-// bound. The reference design: plainly correct, but every reader writes the
+// dead writer process left held is recovered, and in shared memory no wait
+// outlasts the stall bound. The reference design: plainly correct, but every reader writes the
 // lock word, and a writer waits for the slot's readers.
 //
 // The slot's data is plain memory, read and written only under its lock (in
@@ -164,8 +164,8 @@ class RwlockStorage {
 
   // What counter's slot says about it; copies the frame when it is there. A
   // writer holds the slot's lock for the whole write, so a slot is never seen
-  // mid-write: kWriting only when its lock stayed held past the stall bound
-  // [LockStallBound] (a live writer stopped inside it; "not now").
+  // mid-write: kWriting only when, in shared memory, its lock stayed held past
+  // the stall bound [LockStallBound] (a live writer stopped inside it; "not now").
   SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
     return visit_counter(counter, [&](const FrameView& view) { copy_out(view, out); });
   }
@@ -259,8 +259,9 @@ class RwlockStorage {
              bool abandoned) {
     Sync::crash_point(CrashPoint::kAfterClaim);
     SlotHeader& s = slot(counter);
-    // [LockStallBound] Held past the bound by a live process: the frame is
-    // dropped (the counter stays unwritten: Pending, then stalled or lapped).
+    // [LockStallBound] Held past the bound by a live process (shared memory):
+    // the frame is dropped (the counter stays unwritten: Pending, then stalled
+    // or lapped).
     if (Lock::lock(s.lock, pid_, [&] { mark_abandoned(s); }) == detail::LockResult::kTimedOut) {
       return;
     }
