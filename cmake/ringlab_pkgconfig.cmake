@@ -3,9 +3,9 @@
 #
 # The file finds its prefix from its own place (${pcfiledir}), so a tree
 # installed with `cmake --install --prefix` or moved afterwards still names
-# its own headers. -pthread is for the shm layer's process-shared rwlock
-# (libpthread on glibc before 2.34); segments are opened under /dev/shm with
-# open(2), so no -lrt.
+# its own headers. -pthread is for the threads the library's waits and
+# rings are used from (libpthread on glibc before 2.34); segments are opened
+# under /dev/shm with open(2), so no -lrt.
 set(pc_dir ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
   set(RINGLAB_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")

@@ -114,10 +114,19 @@ using SoleSeqlockTable = SeqlockTableOf<WriterMode::kSingle>;
 struct RwlockTable {
   using Orders = RwlockOrders;
   static constexpr std::string_view kName = "RwlockOrders";
-  static constexpr std::array<SiteExpectation, 3> kExpect{{
+  static constexpr std::array<SiteExpectation, 10> kExpect{{
       {"head.claim (1)", Expect::kNothingWeaker, ""},
       {"head.load (2)", Expect::kNothingWeaker, ""},
       {"reset.store (3)", Expect::kNothingWeaker, ""},
+      // (R1)..(R7), detail/slot_lock.hpp: the slot data is Relacy's plain
+      // cells, so a lock that orders nothing shows as a data race.
+      {"lock.load (R1)", Expect::kNothingWeaker, ""},
+      {"lock.writer_cas (R2)", Expect::kMustCatch, ""},
+      {"lock.writer_cas_failure (R3)", Expect::kNothingWeaker, ""},
+      {"lock.reader_cas (R4)", Expect::kMustCatch, ""},
+      {"lock.reader_cas_failure (R5)", Expect::kNothingWeaker, ""},
+      {"lock.writer_unlock (R6)", Expect::kMustCatch, ""},
+      {"lock.reader_unlock (R7)", Expect::kMustCatch, ""},
   }};
 };
 

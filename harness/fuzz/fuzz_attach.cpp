@@ -8,8 +8,8 @@
 // same code as the many-writer storage's. Whatever
 // the markers, lengths and head hold, no read may leave the region, no frame
 // exceed the payload capacity, no poll break [ExactLoss] or loop past a lap.
-// (rwlock's region holds pthread locks, which no reader can validate: a
-// hostile rwlock segment can block its readers, as a dead writer can.)
+// (rwlock regions are operated on by fuzz_region.cpp, with a short stall
+// bound: a lock word naming a live pid costs a reader the bound.)
 // Any read outside the input is an AddressSanitizer report, a loop without end
 // a libFuzzer timeout, a broken invariant an abort: each fails the run.
 #include <cstddef>

@@ -68,13 +68,23 @@ constexpr Clock::duration kStallSlack = 200ms;
 // is gone too.
 constexpr Clock::duration kChildLimit = 5s;
 constexpr unsigned kAlarmSeconds = 15;
-// How long a process blocked on the dead writer's lock is watched.
-constexpr Clock::duration kBlockedFor = 300ms;
 
 // Node ids of the writers, which stress::verify checks against the payload.
 constexpr std::uint32_t kParentWriter = 1;
 constexpr std::uint32_t kDoomedWriter = 2;
 constexpr std::uint32_t kLappingWriter = 3;
+
+// ---- A writer-crash test's counters ---------------------------------------
+
+// Counters the parent writes before the crash: more than a lap, so the dead
+// writer's slot holds a committed frame from the lap before.
+constexpr std::uint64_t kBeforeCrash = kCapacity + 1;
+constexpr std::uint64_t kDead = kBeforeCrash;
+// What the lapping writer writes after the crash: a lap and a few, so that one
+// of them (kDead + kCapacity) lands on the dead writer's slot.
+constexpr std::uint64_t kLapFrames = kCapacity + 3;
+constexpr std::uint64_t kLapping = kDead + kCapacity;
+constexpr std::uint64_t kEnd = kDead + 1 + kLapFrames;
 
 // ---- Fault injection --------------------------------------------------------
 

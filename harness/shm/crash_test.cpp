@@ -29,9 +29,7 @@
 // release_dead_gates() frees it [DeadGateRelease]; a writer blocked in claim()
 // calls that itself. How soon: GatedClaimReleasesADeadGateSoonOnABusyCpu wants
 // it within kRecoveryOnABusyCpu with another process busy on the writer's CPU.
-// The rwlock variant's limit (shm/process_shared_sync.hpp): a writer that dies
-// holding a slot's lock blocks every later reader and writer of that slot for
-// good. RwlockLimit shows it, as a passing test.
+// rwlock's slot locks: rwlock_crash_test.cpp.
 //
 // Children leave by _exit, never back into GoogleTest; each runs under alarm()
 // and the parent kills any that outlives its deadline. Every test has its own
@@ -55,16 +53,6 @@ namespace ringlab::shm::crash_test {
 namespace {
 
 // ---- A writer killed at each crash point --------------------------------------
-
-// Counters the parent writes before the crash: more than a lap, so the dead
-// writer's slot holds a committed frame from the lap before.
-constexpr std::uint64_t kBeforeCrash = kCapacity + 1;
-constexpr std::uint64_t kDead = kBeforeCrash;
-// What the lapping writer writes after the crash: a lap and a few, so that one
-// of them (kDead + kCapacity) lands on the dead writer's slot.
-constexpr std::uint64_t kLapFrames = kCapacity + 3;
-constexpr std::uint64_t kLapping = kDead + kCapacity;
-constexpr std::uint64_t kEnd = kDead + 1 + kLapFrames;
 
 class WriterCrash : public CrashTest, public ::testing::WithParamInterface<CrashPoint> {
  protected:
@@ -372,69 +360,6 @@ TEST_F(ReaderCrash, GatedClaimReleasesADeadGateSoonOnABusyCpu) {
                               << ": the dead gate still held it back after "
                               << in_ms(kRecoveryOnABusyCpu) << " ms";
   EXPECT_EQ(ring->head(), kCapacity + 1);
-}
-
-// ---- The rwlock variant's limit ------------------------------------------------
-
-struct ProbeBoard {
-  std::atomic<int> reader_at_lock{0};  // (X1)/(X2): about to read the dead writer's slot
-  std::atomic<int> writer_at_lock{0};  // (X1)/(X2): a lap written, about to write that slot
-};
-
-using RwlockLimit = CrashTest;
-
-// Documented, not fixed (shm/process_shared_sync.hpp): POSIX rwlocks are not
-// robust, so a writer killed inside a slot's write lock leaves it locked. This
-// test passes when the limit holds as stated: that slot blocks a reader and a
-// writer for good, and the other slots read as before.
-TEST_F(RwlockLimit, WriterKilledHoldingASlotLockBlocksThatSlotForGood) {
-  auto ring = create<RwlockV>();
-  for (std::uint64_t c = 0; c < kBeforeCrash; ++c) write_frame(*ring, c, kParentWriter);
-  kill_writer_at<RwlockV>(CrashPoint::kMidPayload, kDead);
-  if (HasFatalFailure()) return;
-
-  SharedBlock<ProbeBoard> board;
-  const pid_t reader = spawn([&] {
-    const auto mine = attach<RwlockV>();
-    FrameBuffer buffer = mine->make_buffer();
-    test_util::announce(board->reader_at_lock);
-    (void)mine->read_state_at(kDead, buffer);
-  });
-  const pid_t writer = spawn([&] {
-    const auto mine = attach<RwlockV>();
-    for (std::uint64_t c = kDead + 1; c < kLapping; ++c) write_frame(*mine, c, kLappingWriter);
-    test_util::announce(board->writer_at_lock);
-    write_frame(*mine, kLapping, kLappingWriter);
-  });
-  const bool both_there = await(board->reader_at_lock) && await(board->writer_at_lock);
-  const Clock::time_point blocked_since = Clock::now();
-  std::this_thread::sleep_for(kBlockedFor);
-  // Meanwhile the lock is the slot's own: the other slots hold the writer's
-  // lap, whole. Read in a child too, so that a lock held wrongly there cannot
-  // hang the test.
-  const Exit other_slots = reap(spawn([&] {
-    const auto mine = attach<RwlockV>();
-    FrameBuffer buffer = mine->make_buffer();
-    for (std::uint64_t c = kDead + 1; c < kLapping; ++c) {
-      require(mine->read_at(c, buffer) && whole_frame_of(buffer, c),
-              absl::StrCat("slot of counter ", c, " did not give its frame whole"));
-    }
-  }));
-
-  Exit reader_exit, writer_exit;
-  const bool reader_blocked = !ended(reader, reader_exit);
-  const bool writer_blocked = !ended(writer, writer_exit);
-  if (reader_blocked) kill_and_reap(reader);
-  if (writer_blocked) kill_and_reap(writer);
-  ASSERT_TRUE(both_there) << "a probe never reached the dead writer's slot";
-  EXPECT_TRUE(reader_blocked) << "a reader of the dead writer's slot " << reader_exit.describe();
-  EXPECT_TRUE(writer_blocked) << "a writer lapping onto it " << writer_exit.describe();
-  EXPECT_TRUE(other_slots.clean()) << "the reader of the other slots " << other_slots.describe();
-  if (reader_blocked && writer_blocked) {
-    std::printf("  reader and writer of the dead slot still blocked after %.0f ms\n",
-                in_ms(Clock::now() - blocked_since));
-  }
-  EXPECT_EQ(ring->head(), kLapping + 1) << "the blocked writer had claimed its counter";
 }
 
 }  // namespace

@@ -135,9 +135,12 @@ struct RegionMap {
     }
     return false;
   }
-  std::size_t rw_held(std::size_t s) const { return rw_slots[s] + ringlab::detail::round_up(rw_lock_bytes, 8); }
-  std::size_t rw_length(std::size_t s) const { return rw_held(s) + 8 + sizeof(FrameHeader); }
-  std::size_t rw_abandoned(std::size_t s) const { return rw_length(s) + 4; }
+  // The slot header: the lock word, then held, id, ver, length (4 bytes),
+  // kind and abandoned (a byte each); MapMatchesLayout checks it.
+  std::size_t rw_lock(std::size_t s) const { return rw_slots[s]; }
+  std::size_t rw_held(std::size_t s) const { return rw_slots[s] + rw_lock_bytes; }
+  std::size_t rw_length(std::size_t s) const { return rw_held(s) + 24; }
+  std::size_t rw_abandoned(std::size_t s) const { return rw_length(s) + 5; }
 };
 
 template <class V>
@@ -146,7 +149,7 @@ RegionMap region_map(const RingSpec& spec = kSpec) {
   RegionMap m;
   m.bytes = V::RingT::region_bytes(spec, V::options());
   if constexpr (V::kRwlock) {
-    m.rw_lock_bytes = sizeof(ProcessSharedRwLock);
+    m.rw_lock_bytes = 8;  // the slot's lock word (detail/slot_lock.hpp)
     for (std::size_t s = 0; s < spec.capacity; ++s) {
       m.rw_slots.push_back(ringlab::detail::kCacheLine + s * S::slot_stride(spec));
     }

@@ -154,7 +154,11 @@ TYPED_TEST(HostileRegion, MapMatchesLayout) {
       poke64(region.data(), map.rw_held(s), 1000 + s);
       poke32(region.data(), map.rw_length(s), 17);
       region.data()[map.rw_abandoned(s)] = std::byte{85};
+      poke64(region.data(), map.rw_lock(s), std::uint64_t{4242} << 32 | 7);
       const auto peek = ring->storage().peek_slot(s);
+      poke64(region.data(), map.rw_lock(s), 0);  // free again
+      EXPECT_EQ(peek.writer_pid, 4242u);
+      EXPECT_EQ(peek.readers, 7u);
       EXPECT_EQ(peek.held, 1000 + s);
       EXPECT_EQ(peek.length, 17u);
       EXPECT_EQ(peek.abandoned, 85u);
@@ -251,10 +255,17 @@ TYPED_TEST(HostileRegion, RwlockSlotFields) {
       r[m.rw_abandoned(s)] = std::byte{85};
     }));
     // ---- rwlock lock-word cases ----------------------------------------------
-    // The slot lock is a pthread rwlock today: its bytes are glibc's, and a
-    // corrupted one can block or crash any process that takes it, which no
-    // reader can defend against (as a writer dying while holding it; see
-    // shm/process_shared_sync.hpp). Cases for a recoverable lock word go here.
+    // The slot lock word (detail/slot_lock.hpp): pid << 32 | reader count. A
+    // writer pid that is no pid or a dead one is recovered; a live one (init)
+    // and a reader count nobody holds are waited for only the stall bound.
+    for (const std::uint64_t word :
+         {std::uint64_t{0xFFFF'FFFF} << 32, dead_pid() << 32, std::uint64_t{1} << 32,
+          std::uint64_t{3}, ~std::uint64_t{0}}) {
+      cases.push_back(each_slot(absl::StrCat("lock_word_", word),
+                                [word](std::byte* r, const RegionMap& m, std::size_t s) {
+                                  poke64(r, m.rw_lock(s), word);
+                                }));
+    }
   }
   this->run_all(cases);
 }

@@ -35,6 +35,7 @@
 #include <string_view>
 
 #include "ringlab/detail/region.hpp"
+#include "ringlab/detail/slot_lock.hpp"  // detail::plain_t
 #include "ringlab/detail/versioned_slot.hpp"
 #include "ringlab/frame.hpp"
 #include "ringlab/ordering.hpp"
@@ -45,27 +46,6 @@ namespace ringlab::known_bad {
 
 enum class Claim : unsigned char { kCas, kUnconditional };
 enum class Body : unsigned char { kAtomic, kPlain };
-
-namespace detail_bad {
-
-template <class T>
-struct PlainCell {
-  T value{};
-  T load() const { return value; }
-  void store(T v) { value = v; }
-};
-
-template <class Sync, class T>
-struct plain_of {
-  using type = PlainCell<T>;
-};
-template <class Sync, class T>
-  requires requires { typename Sync::template plain<T>; }
-struct plain_of<Sync, T> {
-  using type = typename Sync::template plain<T>;
-};
-
-}  // namespace detail_bad
 
 // The seed's orders, as a table derived from the conforming one: the claim is a
 // release store of the odd marker (P2), no writer fence (P4), no reader fence
@@ -85,7 +65,7 @@ template <class Sync, class Orders, Claim kClaim, Body kBody>
 class SeedSeqlockStorage {
   using Word = typename Sync::template atomic<std::uint64_t>;
   using Slot = detail::VersionedSlot<Sync, Orders>;
-  using Plain = typename detail_bad::plain_of<Sync, std::uint64_t>::type;
+  using Plain = detail::plain_t<Sync, std::uint64_t>;
   using BodyCell = std::conditional_t<kBody == Body::kPlain, Plain, Word>;
 
  public:

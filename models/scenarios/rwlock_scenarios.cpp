@@ -1,13 +1,30 @@
 // Relacy scenarios for the reader-writer-lock slot storage (variants/ringlab/
-// storage/rwlock.hpp), model-checked as it ships, through RelacySync (its slot
-// lock is Relacy's rw mutex; plain slot data, so Relacy reports any access
-// outside the lock as a data race).
+// storage/rwlock.hpp) and its slot lock word (detail/slot_lock.hpp),
+// model-checked as they ship, through RelacySync. The slot data is Relacy's
+// plain cells (RelacySync::plain), so any access the lock word does not order
+// is a reported data race.
 //
-//   lapped_writers_cap1, lapped_writers_cap2, wrap_readers, poll_wrap: as for
-//   the seqlock (scenarios/common.hpp).
+//   lapped_writers_cap1, lapped_writers_cap2, wrap_readers, poll_wrap,
+//   poll_late_commit: as for the seqlock (scenarios/common.hpp).
+// A writer process dies holding a slot's lock [DeadWriterRecovery], capacity
+// 1, counters from 2^32 - 1: the slot holds frame kFirst; writer process A
+// (counter kFirst + 1) dies at a crash point:
+//   dead_writer_after_claim, _after_mark, _mid_payload, _before_publish:
+//        writer process B (kFirst + 2, same slot) must complete, taking the
+//        lock over; a polling reader process never gets a torn frame nor A's;
+//        its loss is exact; at the end the lock is free and B's frame Ready.
+//   dead_writer_reader_recovers_after_mark, _mid_payload: no B; a reader
+//        process that waits for A to be gone must get an answer (not wait for
+//        ever) and free the lock: A's counter Abandoned (or the frame A was
+//        replacing, when A died before its first store), nothing torn.
+//   dead_reader: a reader process dies holding the slot's shared lock; with
+//        bounded lock waits [LockStallBound] (as in shared memory: the other
+//        scenarios wait unbounded, as in one process) the writer of the next lap must
+//        return, having written its frame whole or dropped it (never part of
+//        it); a polling reader's loss stays exact.
 //
-// RwlockOrders has only relaxed sites (the locks order the data): no weakening
-// exists; the expectation list still names every site.
+// Mutants: each single site of RwlockOrders weakened (mutation.hpp); ctest
+// runs those the committed list (expectations.hpp) says must be caught.
 //
 // Results hold for these bounded scenarios under Relacy's memory model only.
 
@@ -19,16 +36,200 @@
 
 namespace ringlab::models {
 
+// Capacity 1, counters from 2^32 - 1. Thread 0 is writer process A (counter
+// kDead, dies at kPoint); thread 1 is writer process B (kDead + 1), or, when
+// !kLapper, a reader process that waits for A to be gone and then reads;
+// thread 2 is a reader process polling from kFirst. Each process has its own
+// view of the region (its own pid in the locks it takes).
+template <class Storage, CrashPoint kPoint, bool kLapper>
+struct RwlockDeadWriter : Scenario<RwlockDeadWriter<Storage, kPoint, kLapper>, 3> {
+  static constexpr std::uint64_t kFirst = k32BitEdge;
+  static constexpr std::uint64_t kDead = kFirst + 1;
+  static constexpr std::uint64_t kLive = kFirst + 2;  // B's, when kLapper
+  static constexpr std::uint64_t kEnd = kLapper ? kLive + 1 : kDead + 1;
+  static constexpr std::uint64_t kPidA = 1;  // RelacySync::process_id of thread 0
+  // Where the dead writer left the slot: the frame it was replacing is lost
+  // too when it died before its first store.
+  static constexpr bool kDiedBeforeStores = kPoint == CrashPoint::kAfterMark;
+  static constexpr bool kDiedHolding = kPoint != CrashPoint::kAfterClaim;
+
+  RingSpec spec{1, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+  std::array<std::optional<Storage>, 3> views;  // per process
+  Processes processes;
+  PollTally reader{RingCursor::from_counter(kFirst), kFirst, 2};
+
+  void before() {
+    storage.emplace(spec, region.data(), kFirst, typename Storage::Options{});
+    publish_frame(*storage, storage->claim(), 0);
+    RL_ASSERT(storage->claim() == kDead);
+    if constexpr (kLapper) RL_ASSERT(storage->claim() == kLive);
+  }
+
+  void thread(unsigned index) {
+    Storage& view = views[index].emplace(detail::kAdoptRegion, spec, region.data(),
+                                         typename Storage::Options{});
+    if (index == 0) {
+      // Planned here, not in the constructor: before() runs as thread 0 and
+      // passes every crash point writing kFirst.
+      processes.crash_at(0, kPoint);
+      const bool lived = processes.run(0, [&] { publish_frame(view, kDead, 0); });
+      // A lives only when B's newer frame got the slot first (A's is dropped).
+      RL_ASSERT(lived == false || kLapper);
+    } else if (index == 1 && kLapper) {
+      publish_frame(view, kLive, 1);
+    } else if (index == 1) {
+      while (!RelacySync::process_gone(kPidA)) RelacySync::yield();
+      FrameBuffer& out = g_buffers[1];
+      // Never Ready, never torn, and an answer now: the lock is recovered.
+      const SlotRead dead = view.read_counter(kDead, out);
+      RL_ASSERT(dead == (kDiedBeforeStores ? SlotRead::kOlder : SlotRead::kAbandoned));
+    } else {
+      for (unsigned p = 0; p < 2; ++p) poll_once(view, g_buffers[0]);
+    }
+  }
+
+  void poll_once(const Storage& view, FrameBuffer& scratch) {
+    reader.poll(StorageSource<Storage>{&view, kFirst}, scratch, kEnd, [](std::uint64_t c) {
+      RL_ASSERT(c != kDead);  // the dead writer's frame is never delivered
+    });
+  }
+
+  void after() {
+    // Whoever waited took the lock over and let it go (a free word).
+    RL_ASSERT(storage->lock_word(kFirst).load(std::memory_order_relaxed) == 0);
+    const Storage& view = *views[2];
+    poll_once(view, g_buffers[2]);
+    RL_ASSERT(reader.loss.stalled == 0);
+    // [ExactLoss] over the run: every counter passed is delivered or lost once.
+    RL_ASSERT(reader.delivered + reader.loss.total() == reader.cursor.next_counter - kFirst);
+    FrameBuffer& out = g_buffers[2];
+    if constexpr (kLapper) {
+      RL_ASSERT(reader.cursor.next_counter == kEnd);
+      RL_ASSERT(reader.has(kLive) && !reader.has(kDead));
+      RL_ASSERT(view.read_counter(kLive, out) == SlotRead::kCopied);
+      check_whole(out, kFirst, kEnd, 2);
+      RL_ASSERT(out.ver == kLive);
+      RL_ASSERT(view.read_counter(kDead, out) == SlotRead::kNewer);
+    } else {
+      const SlotRead first = view.read_counter(kFirst, out);
+      const SlotRead dead = view.read_counter(kDead, out);
+      if constexpr (kDiedBeforeStores) {
+        // The slot still names kFirst, marked abandoned; kDead never written
+        // (Pending: the unbounded cursor waits there).
+        RL_ASSERT(first == SlotRead::kAbandoned && dead == SlotRead::kOlder);
+        RL_ASSERT(reader.cursor.next_counter <= kDead);
+      } else {
+        RL_ASSERT(first == SlotRead::kNewer && dead == SlotRead::kAbandoned);
+        RL_ASSERT(reader.cursor.next_counter == kEnd);
+        RL_ASSERT(!reader.has(kDead));
+      }
+    }
+    for (auto& v : views) v.reset();
+    storage.reset();
+  }
+};
+
+// The Relacy policy with bounded lock waits, as shm::ProcessSharedSync has:
+// RelacySync's bound is a few ticks of its fake clock (one per now()).
+struct ShortStallSync : RelacySync {
+  static constexpr bool kBoundedLockWaits = true;
+};
+
+// Capacity 1, counters from 2^32 - 1; the slot holds frame kFirst. Thread 0 is
+// writer process W (kNext, a lap later); thread 1 a reader process that takes
+// the slot's shared lock and dies holding it (its count stays); thread 2 a
+// reader process polling from kFirst. W must return either way: written whole
+// (it got the lock first) or dropped after the bound, never in part.
+template <class Orders>
+struct RwlockDeadReader : Scenario<RwlockDeadReader<Orders>, 3> {
+  using Storage = RwlockStorage<ShortStallSync, Orders>;
+  using Lock = detail::SlotLock<ShortStallSync, Orders>;
+  static constexpr std::uint64_t kFirst = k32BitEdge;
+  static constexpr std::uint64_t kNext = kFirst + 1;
+  static constexpr std::uint64_t kEnd = kNext + 1;
+
+  RingSpec spec{1, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+  std::array<std::optional<Storage>, 3> views;
+  Processes processes;
+  PollTally reader{RingCursor::from_counter(kFirst), kFirst, 1};
+  bool count_left = false;  // thread 1's lock_shared succeeded (only it writes this)
+
+  void before() {
+    storage.emplace(spec, region.data(), kFirst, typename Storage::Options{});
+    publish_frame(*storage, storage->claim(), 0);
+    RL_ASSERT(storage->claim() == kNext);
+  }
+
+  void thread(unsigned index) {
+    Storage& view = views[index].emplace(detail::kAdoptRegion, spec, region.data(),
+                                         typename Storage::Options{});
+    if (index == 0) {
+      publish_frame(view, kNext, 0);
+    } else if (index == 1) {
+      const auto no_dead_writer = [] { RL_ASSERT(false); };
+      count_left = Lock::lock_shared(view.lock_word(kFirst), ShortStallSync::process_id(),
+                                     no_dead_writer) == detail::LockResult::kLocked;
+      processes.die(1);  // mid-copy: no unlock
+    } else {
+      for (unsigned p = 0; p < 2; ++p) poll_once(view, g_buffers[0]);
+    }
+  }
+
+  void poll_once(const Storage& view, FrameBuffer& scratch) {
+    reader.poll(StorageSource<Storage>{&view, kFirst}, scratch, kEnd);
+  }
+
+  void after() {
+    const Storage& view = *views[2];
+    FrameBuffer& out = g_buffers[2];
+    const SlotRead next = view.read_counter(kNext, out);
+    if (next == SlotRead::kCopied) {
+      check_whole(out, kFirst, kEnd, 1);
+      RL_ASSERT(out.ver == kNext);
+    } else {
+      // Dropped (behind the dead count, or a live reader past the short
+      // bound): nothing of W's frame is in the slot, which holds kFirst whole.
+      RL_ASSERT(next == SlotRead::kOlder);
+      RL_ASSERT(view.read_counter(kFirst, out) == SlotRead::kCopied);
+      check_whole(out, kFirst, kEnd, 1);
+      RL_ASSERT(out.ver == kFirst);
+    }
+    // The dead reader's count stays (a stated limit); readers still get in.
+    const std::uint64_t word = storage->lock_word(kFirst).load(std::memory_order_relaxed);
+    RL_ASSERT(word == (count_left ? 1u : 0u));
+    poll_once(view, g_buffers[2]);
+    RL_ASSERT(reader.loss.stalled == 0 && reader.loss.unavailable == 0);
+    RL_ASSERT(reader.delivered + reader.loss.total() == reader.cursor.next_counter - kFirst);
+    RL_ASSERT(reader.cursor.next_counter == (next == SlotRead::kCopied ? kEnd : kNext));
+    for (auto& v : views) v.reset();
+    storage.reset();
+  }
+};
+
 template <class Orders>
 struct RwlockCases {
   static std::vector<ModelCase> make() {
     using S = RwlockStorage<RelacySync, Orders>;
+    const std::string p = "rwlock.dead_writer";
     return {
         model_case<LappedWriters1<S>>("rwlock.lapped_writers_cap1"),
         model_case<WrapReaders<S>>("rwlock.wrap_readers"),
         model_case<LappedWriters2<S>>("rwlock.lapped_writers_cap2"),
         model_case<PollWrap<S>>("rwlock.poll_wrap"),
         model_case<PollLateCommit<S>>("rwlock.poll_late_commit"),
+        model_case<RwlockDeadWriter<S, CrashPoint::kAfterClaim, true>>(p + "_after_claim"),
+        model_case<RwlockDeadWriter<S, CrashPoint::kAfterMark, true>>(p + "_after_mark"),
+        model_case<RwlockDeadWriter<S, CrashPoint::kMidPayload, true>>(p + "_mid_payload"),
+        model_case<RwlockDeadWriter<S, CrashPoint::kBeforePublish, true>>(p + "_before_publish"),
+        model_case<RwlockDeadWriter<S, CrashPoint::kAfterMark, false>>(
+            p + "_reader_recovers_after_mark"),
+        model_case<RwlockDeadWriter<S, CrashPoint::kMidPayload, false>>(
+            p + "_reader_recovers_mid_payload"),
+        model_case<RwlockDeadReader<Orders>>("rwlock.dead_reader"),
     };
   }
 };
@@ -39,5 +240,5 @@ int main(int argc, char** argv) {
   using namespace ringlab::models;
   return model_main<Audited<RwlockTable, RwlockCases>>(
       argc, argv, "## rwlock\n\nScenarios (conforming, `storage/rwlock.hpp` as it ships):",
-      "rwlock.hpp", RwlockCases<ringlab::RwlockOrders>::make());
+      "rwlock.hpp|slot_lock.hpp", RwlockCases<ringlab::RwlockOrders>::make());
 }

@@ -129,6 +129,8 @@ SlotEntry rwlock_slot(const Rwlock& storage, std::uint64_t c, std::uint64_t mask
                       std::uint64_t payload_capacity) {
   SlotEntry e{c, c & mask, "empty", {}, {}, {}};
   const Rwlock::SlotPeek peek = storage.peek_slot(c);
+  if (peek.writer_pid != 0) e.locked_by = process(0, peek.writer_pid);
+  e.readers = peek.readers;
   if (peek.held == 0) return e;
   e.held = peek.held - 1;
   e.state = peek.abandoned != 0 ? "abandoned" : "committed";

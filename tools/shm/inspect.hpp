@@ -38,6 +38,9 @@ struct SlotEntry {
   std::optional<std::uint64_t> held;  // the counter the slot holds
   std::optional<std::uint64_t> owner; // writing: the writer's owner number
   std::optional<std::uint64_t> length;  // committed: the frame's payload bytes
+  // rwlock: the slot lock's writer, and its reader count.
+  std::optional<ProcessEntry> locked_by;
+  std::uint64_t readers = 0;
 };
 
 // One counter read by the ring's reader path (Ring::probe).

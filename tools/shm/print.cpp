@@ -68,6 +68,11 @@ void print_slot(std::ostream& out, const SlotEntry& s) {
   if (s.held) absl::StrAppend(&line, " ", *s.held);
   if (s.owner) absl::StrAppend(&line, " by entry ", *s.owner);
   if (s.length) absl::StrAppend(&line, "  length ", *s.length);
+  if (s.readers != 0) absl::StrAppend(&line, "  read-locked by ", s.readers, " readers");
+  if (s.locked_by) {
+    absl::StrAppend(&line, "  locked by pid ", s.locked_by->pid, " (", alive_word(s.locked_by->alive),
+                    ")");
+  }
   out << line << "\n";
 }
 

@@ -21,6 +21,8 @@ constexpr unsigned kChildAlarm = 60;
 // Armed (>= 0) in a child right before the write that must stop, half its
 // payload written; a wedged writer tells the parent on it.
 inline int g_ready_fd = -1;
+// The wedged writer of tail_over_wedged_writer.
+inline pid_t g_wedged_pid = 0;
 
 // Base's Sync policy, but the write stops at kMidPayload: by SIGKILL, or by
 // telling the parent and waiting there for good.
@@ -79,7 +81,8 @@ TEST(ToolProcesses, AWriterKilledMidWriteShowsDeadAndItsSlotInFlight) {
 
 TEST(ToolProcesses, RemoveRefusesWhileARegisteredWriterLivesThenSucceeds) {
   TestSegment segment;
-  // The creator writes and exits; a second writer attaches and stays.
+  // The creator writes and exits; a second writer attaches, writes (a process
+  // takes its writer-table entry at its first write) and stays.
   const pid_t creator = harness::spawn_child(
       [&] {
         auto ring = rs::create_ring<SeqlockStorage<>>(segment.name(), kSpec);
@@ -91,7 +94,8 @@ TEST(ToolProcesses, RemoveRefusesWhileARegisteredWriterLivesThenSucceeds) {
   const pid_t writer = harness::spawn_child(
       [&] {
         auto ring = rs::attach_ring<SeqlockStorage<>>(segment.name(), kSpec);
-        harness::require(ring.ok(), "attach");
+        harness::require(ring.ok() && (*ring)->write(NodeId(2), 0, 0, payload_of(1)).ok(),
+                         "attach and write");
         ready.signal();
         for (;;) ::pause();
       },
@@ -120,6 +124,7 @@ ToolRun tail_over_wedged_writer(const TestSegment& segment, ToolRun* show) {
   ReadyPipe ready;
   const pid_t writer = harness::spawn_child(
       [&] { write_frames_then_stop<Storage>(segment.name(), true, ready.fds[1]); }, kChildAlarm);
+  g_wedged_pid = writer;
   EXPECT_TRUE(ready.wait());
   *show = run_tool_process({"show", segment.file()});
   ToolRun tail = run_tool_process({"tail", segment.file()});
@@ -137,6 +142,9 @@ TEST(ToolProcesses, AWedgedRwlockWriterHoldingASlotLockNeverBlocksTheTool) {
   EXPECT_EQ(tail.code, 0) << describe(tail);
   EXPECT_TRUE(tail.out.starts_with("payload not shown")) << tail.out;
   EXPECT_NE(line_with(show.out, "counter 0 ").find("committed 0"), std::string::npos) << show.out;
+  EXPECT_TRUE(line_with(show.out, "counter 1 ").ends_with("locked by pid " +
+                                                          std::to_string(g_wedged_pid) + " (alive)"))
+      << show.out;
 }
 
 TEST(ToolProcesses, AWedgedSeqlockWriterShowsItsCounterWriting) {

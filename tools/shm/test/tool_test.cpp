@@ -59,7 +59,8 @@ TEST_P(ToolOverStorage, ListShowsTheSegmentsRow) {
   const Flavour& f = GetParam();
   // name, storage, layout, capacity, payload, writer mode, head, registered/alive
   const std::string registered = f.versioned ? "1/1" : "-";
-  const std::vector<std::string> cells{segment_.file(), f.label, "v3", "16", "48",
+  const std::vector<std::string> cells{segment_.file(), f.label,
+                                       absl::StrCat("v", rs::kLayoutVersion), "16", "48",
                                        f.writer_mode, std::to_string(kFrames), registered};
   std::istringstream words(row);
   for (const std::string& want : cells) {

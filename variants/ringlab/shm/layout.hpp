@@ -113,8 +113,10 @@ inline constexpr std::array<char, 8> kMagic = {'R', 'I', 'N', 'G', 'L', 'A', 'B'
 // layout changes. 2: writer tables and owner numbers in markers (crash recovery).
 // 3: the writer mode (byte 19) and the marker layout (byte 28) take reserved
 // bytes; the seqlock and disruptor regions gained the writer lease word, and
-// the disruptor's markers may lie apart from the bodies.
-inline constexpr std::uint32_t kLayoutVersion = 3;
+// the disruptor's markers may lie apart from the bodies. 4: an rwlock slot's
+// lock is a lock word recording its writer (detail/slot_lock.hpp), not a
+// pthread rwlock.
+inline constexpr std::uint32_t kLayoutVersion = 4;
 
 // The state word. Non-zero codes, so that zero-filled memory (an object not yet
 // written) is neither.

@@ -1,6 +1,11 @@
 // Reader-writer-lock slot storage: the seed's V0. Each slot is a frame behind
-// its own shared mutex. The reference design: plainly correct, but every
-// reader writes the lock word, and a writer waits for the slot's readers.
+// its own lock word (detail/slot_lock.hpp), which records its writer: a lock a
+// dead writer process left held is recovered, and in shared memory no wait
+// outlasts the stall bound. The reference design: plainly correct, but every reader writes the
+// lock word, and a writer waits for the slot's readers.
+//
+// The slot's data is plain memory, read and written only under its lock (in
+// the model, cells whose every unordered access is a reported data race).
 #pragma once
 
 #include <algorithm>
@@ -9,43 +14,54 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <mutex>
-#include <shared_mutex>
+#include <new>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "ringlab/detail/region.hpp"
+#include "ringlab/detail/slot_lock.hpp"
 #include "ringlab/frame.hpp"
 #include "ringlab/ordering.hpp"
 #include "ringlab/sync.hpp"
 
 namespace ringlab {
 
-// Ordering points of RwlockStorage. Slot data is ordered by the slot's lock.
+// Ordering points of RwlockStorage: (1)..(3) here, (R1)..(R7) in
+// detail/slot_lock.hpp. Slot data is ordered by the slot's lock.
 struct RwlockOrders {
-  static constexpr std::array<OrderSite, 3> kSites{{
-      {"head.claim (1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
-      {"head.load (2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
-      {"reset.store (3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
-  }};
+  static constexpr auto kSites = concat_sites(
+      std::array<OrderSite, 3>{{
+          {"head.claim (1)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
+          {"head.load (2)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
+          {"reset.store (3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+      }},
+      detail::kSlotLockSites);
   static_assert(tags_unique(kSites));
 };
 
 template <class Sync = StdSync, class Orders = RwlockOrders>
 class RwlockStorage {
   using Word = typename Sync::template atomic<std::uint64_t>;
-  using Lock = typename Sync::shared_mutex;
+  using Lock = detail::SlotLock<Sync, Orders>;
+  template <class T>
+  using Plain = detail::plain_t<Sync, T>;
+  using PayloadWord = Plain<std::uint64_t>;
 
   // Everything but the lock is plain data, read and written under it.
   struct SlotHeader {
-    Lock lock;
-    std::uint64_t held = 0;  // counter + 1 of the frame in the slot; 0: empty
-    FrameHeader frame;
-    std::uint32_t length = 0;
-    // A byte, not a bool: a region in shared memory may hold any value here.
-    std::uint8_t abandoned = 0;
+    Word lock;
+    Plain<std::uint64_t> held;  // counter + 1 of the frame in the slot; 0: empty
+    Plain<std::uint64_t> id;  // the frame header: NetId64's raw word, ver, kind
+    Plain<std::uint64_t> ver;
+    Plain<std::uint32_t> length;
+    Plain<std::uint8_t> kind;
+    // A byte, not a bool: a region in shared memory may hold any value here
+    // (nonzero: abandoned).
+    Plain<std::uint8_t> abandoned;
   };
   static constexpr std::size_t kPayloadOffset = detail::round_up(sizeof(SlotHeader), 8);
+  static_assert(sizeof(PayloadWord) == 8 && alignof(PayloadWord) <= 8);
 
  public:
   static constexpr std::string_view kName = "rwlock";
@@ -61,24 +77,31 @@ class RwlockStorage {
     return detail::kCacheLine + spec.capacity * slot_stride(spec);
   }
 
-  // Constructs the region's head and slot locks and empties every slot: once
-  // per region, before any storage adopts it.
+  // Constructs the region's head, slot locks and slot data and empties every
+  // slot: once per region, before any storage adopts it.
   static void initialise(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
                          const Options& options = {}) {
     detail::construct_at_offset<Word>(region, 0);
     for (std::size_t i = 0; i < spec.capacity; ++i) {
-      detail::construct_at_offset<SlotHeader>(region, detail::kCacheLine + i * slot_stride(spec));
+      const std::size_t at = detail::kCacheLine + i * slot_stride(spec);
+      detail::construct_at_offset<SlotHeader>(region, at);
+      for (std::size_t w = 0; w < payload_words(spec); ++w) {
+        detail::construct_at_offset<PayloadWord>(region, at + kPayloadOffset + 8 * w);
+      }
     }
     RwlockStorage(detail::kAdoptRegion, spec, region, options).reset(first_counter);
   }
 
   // Over a region that initialise() has prepared (here or in another process).
+  // The storage takes its locks as the process that made it: one storage per
+  // process (a child of fork() adopts the region anew, as attach does).
   RwlockStorage(detail::AdoptRegion, const RingSpec& spec, std::byte* region, const Options& = {})
       : spec_(spec),
         mask_(spec.capacity - 1),
         stride_(slot_stride(spec)),
         region_(region),
-        head_(detail::object_at<Word>(region, 0)) {}
+        head_(detail::object_at<Word>(region, 0)),
+        pid_(Sync::process_id()) {}
 
   // Owns the region's objects: constructs them now, destroys them at the end.
   RwlockStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
@@ -91,6 +114,9 @@ class RwlockStorage {
     if (!owns_objects_) return;
     detail::destroy_at_offset<Word>(region_, 0);
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
+      for (std::size_t w = 0; w < payload_words(spec_); ++w) {
+        detail::destroy_at_offset<PayloadWord>(region_, slot_offset(i) + kPayloadOffset + 8 * w);
+      }
       detail::destroy_at_offset<SlotHeader>(region_, slot_offset(i));
     }
   }
@@ -111,38 +137,35 @@ class RwlockStorage {
   void abandon(std::uint64_t counter) { store(counter, {}, {}, true); }
 
   // A frame in place, read under its slot's shared lock (Ring::visit): the
-  // same accessors as the versioned slots' view, over plain bytes.
+  // same accessors as the versioned slots' view, over the slot's words.
   class FrameView {
    public:
-    FrameView(const FrameHeader& header, std::size_t size, const std::byte* payload)
-        : header_(header), size_(size), payload_(payload) {}
+    FrameView(const FrameHeader& header, std::size_t size, const PayloadWord* words)
+        : header_(header), size_(size), words_(words) {}
     NetId64 id() const { return header_.id; }
     std::uint8_t kind() const { return header_.kind; }
     std::uint64_t ver() const { return header_.ver; }
     std::size_t size() const { return size_; }
     std::size_t word_count() const { return (size_ + 7) / 8; }
     // Payload word i, zero-padded past size(); 0 when i >= word_count().
-    std::uint64_t word(std::size_t i) const {
-      std::uint64_t w = 0;
-      (void)load(8 * i, {reinterpret_cast<std::byte*>(&w), 8});
-      return w;
-    }
+    std::uint64_t word(std::size_t i) const { return i < word_count() ? words_[i].load() : 0; }
     std::size_t load(std::size_t offset, std::span<std::byte> out) const {
       if (offset >= size_) return 0;
       const std::size_t n = std::min(out.size(), size_ - offset);
-      if (n != 0) std::memcpy(out.data(), payload_ + offset, n);
+      detail::load_bytes(words_, offset, out.first(n));
       return n;
     }
 
    private:
     FrameHeader header_;
     std::size_t size_;
-    const std::byte* payload_;
+    const PayloadWord* words_;
   };
 
   // What counter's slot says about it; copies the frame when it is there. A
-  // writer holds the slot's lock for the whole write, so no slot is ever seen
-  // mid-write (never kWriting).
+  // writer holds the slot's lock for the whole write, so a slot is never seen
+  // mid-write: kWriting only when, in shared memory, its lock stayed held past
+  // the stall bound [LockStallBound] (a live writer stopped inside it; "not now").
   SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
     return visit_counter(counter, [&](const FrameView& view) { copy_out(view, out); });
   }
@@ -152,78 +175,127 @@ class RwlockStorage {
   template <class Visitor>
   SlotRead visit_counter(std::uint64_t counter, Visitor&& visitor) const {
     SlotHeader& s = slot(counter);
-    std::shared_lock lock(s.lock);
-    if (s.held < counter + 1) return SlotRead::kOlder;
-    if (s.held > counter + 1) return SlotRead::kNewer;
+    if (!lock_shared(s)) return SlotRead::kWriting;
+    const SharedGuard unlock_at_end{s.lock};
+    const std::uint64_t held = s.held.load();
+    if (held < counter + 1) return SlotRead::kOlder;
+    if (held > counter + 1) return SlotRead::kNewer;
     // [LengthBound]: a length above the payload capacity is a foreign byte, no frame.
-    if (s.abandoned != 0 || s.length > spec_.payload_capacity) return SlotRead::kAbandoned;
+    if (s.abandoned.load() != 0 || s.length.load() > spec_.payload_capacity) {
+      return SlotRead::kAbandoned;
+    }
     visitor(view_of(s));
     return SlotRead::kCopied;
   }
 
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
     SlotHeader& s = slot(counter);
-    std::shared_lock lock(s.lock);
-    if (s.held == 0 || s.abandoned != 0 || s.length > spec_.payload_capacity) return false;
+    if (!lock_shared(s)) return false;
+    const SharedGuard unlock_at_end{s.lock};
+    if (s.held.load() == 0 || s.abandoned.load() != 0 ||
+        s.length.load() > spec_.payload_capacity) {
+      return false;
+    }
     copy_out(view_of(s), out);
     return true;
   }
 
+  // Not while writers or readers run (seed contract): frees every lock, a
+  // dead reader's count included, and empties every slot.
   void reset(std::uint64_t first_counter) {
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
       SlotHeader& s = slot(i);
-      std::unique_lock lock(s.lock);
-      s.held = 0;
-      s.abandoned = 0;
-      s.length = 0;
+      s.lock.store(0, order_of<Orders>("3"));  // (3) relaxed: no concurrent access
+      s.held.store(0);
+      s.abandoned.store(0);
+      s.length.store(0);
     }
-    head_->store(first_counter, order_of<Orders>("3"));  // (3) relaxed: no concurrent access
+    head_->store(first_counter, order_of<Orders>("3"));  // (3)
   }
 
   const RingSpec& spec() const { return spec_; }
 
+  // Counter's slot lock word (public, as the versioned slots' markers are, for
+  // inspection and the models).
+  Word& lock_word(std::uint64_t counter) const { return slot(counter).lock; }
+
   // A slot's state read without its lock, for inspection only (tools/shm, which
   // must never block on a held lock): byte copies that a writer may change
-  // meanwhile, so the values may be stale or torn; never the payload.
+  // meanwhile, so the values may be stale or torn; never the payload. Plain
+  // memory only (StdSync and policies derived from it).
   struct SlotPeek {
     std::uint64_t held = 0;  // counter + 1; 0: empty
     std::uint32_t length = 0;
     std::uint8_t abandoned = 0;
+    std::uint64_t writer_pid = 0;  // the lock's writer; 0: none
+    std::uint32_t readers = 0;     // the lock's reader count
   };
   SlotPeek peek_slot(std::uint64_t counter) const {
+    static_assert(std::is_same_v<Plain<std::uint64_t>, detail::PlainCell<std::uint64_t>>);
     const SlotHeader& s = slot(counter);
     SlotPeek peek;
     std::memcpy(&peek.held, &s.held, sizeof peek.held);
     std::memcpy(&peek.length, &s.length, sizeof peek.length);
     std::memcpy(&peek.abandoned, &s.abandoned, sizeof peek.abandoned);
+    const std::uint64_t word = s.lock.load(order_of<Orders>("R1"));  // (R1) relaxed: a snapshot
+    peek.writer_pid = detail::writer_of(word);
+    peek.readers = static_cast<std::uint32_t>(detail::readers_of(word));
     return peek;
   }
 
  private:
+  struct SharedGuard {
+    Word& lock;
+    ~SharedGuard() { Lock::unlock_shared(lock); }
+  };
+
+  // [DeadWriterRecovery] A dead writer's stores may be any part of its write:
+  // its frame (or, if it died before its first store, the frame it was
+  // replacing) is lost, and readers see it abandoned.
+  static void mark_abandoned(SlotHeader& s) { s.abandoned.store(1); }
+
+  bool lock_shared(SlotHeader& s) const {
+    return Lock::lock_shared(s.lock, pid_, [&] { mark_abandoned(s); }) ==
+           detail::LockResult::kLocked;
+  }
+
+  // No guard object here: a crash point must leave the lock held, as a killed
+  // writer does (the models end a thread there by an exception).
   void store(std::uint64_t counter, const FrameHeader& header, std::span<const std::byte> payload,
              bool abandoned) {
     Sync::crash_point(CrashPoint::kAfterClaim);
     SlotHeader& s = slot(counter);
-    std::unique_lock lock(s.lock);
+    // [LockStallBound] Held past the bound by a live process (shared memory):
+    // the frame is dropped (the counter stays unwritten: Pending, then stalled
+    // or lapped).
+    if (Lock::lock(s.lock, pid_, [&] { mark_abandoned(s); }) == detail::LockResult::kTimedOut) {
+      return;
+    }
     // A lapping writer got here first: never put an older frame over it.
-    if (s.held > counter) return;
+    if (s.held.load() > counter) {
+      Lock::unlock(s.lock);
+      return;
+    }
     Sync::crash_point(CrashPoint::kAfterMark);
-    s.held = counter + 1;
-    s.frame = header;
-    s.length = static_cast<std::uint32_t>(payload.size());
-    s.abandoned = abandoned ? 1 : 0;
-    // std::copy_n, not memcpy: an abandoned claim's payload is empty, and
-    // memcpy from its null data is undefined even for 0 bytes.
-    const std::size_t half = payload.size() / 2;
-    std::copy_n(payload.data(), half, payload_of(s));
+    s.held.store(counter + 1);
+    s.id.store(header.id.raw());
+    s.ver.store(header.ver);
+    s.kind.store(header.kind);
+    s.length.store(static_cast<std::uint32_t>(payload.size()));
+    s.abandoned.store(abandoned ? 1 : 0);
+    // Half the words, then the rest.
+    const std::size_t half = payload.size() / 16 * 8;
+    detail::store_bytes(payload_of(s), payload.first(half));
     Sync::crash_point(CrashPoint::kMidPayload);
-    std::copy_n(payload.data() + half, payload.size() - half, payload_of(s) + half);
+    detail::store_bytes(payload_of(s) + half / 8, payload.subspan(half));
     Sync::crash_point(CrashPoint::kBeforePublish);
+    Lock::unlock(s.lock);
   }
 
   // A hostile length never reaches past the slot.
   FrameView view_of(const SlotHeader& s) const {
-    return FrameView(s.frame, std::min<std::size_t>(s.length, spec_.payload_capacity),
+    return FrameView(FrameHeader{NetId64::from_raw(s.id.load()), s.kind.load(), s.ver.load()},
+                     std::min<std::size_t>(s.length.load(), spec_.payload_capacity),
                      payload_of(s));
   }
 
@@ -234,14 +306,16 @@ class RwlockStorage {
     out.ver = view.ver();
   }
 
+  static std::size_t payload_words(const RingSpec& spec) { return (spec.payload_capacity + 7) / 8; }
   std::size_t slot_offset(std::uint64_t counter) const {
     return detail::kCacheLine + (counter & mask_) * stride_;
   }
   SlotHeader& slot(std::uint64_t counter) const {
     return *detail::object_at<SlotHeader>(region_, slot_offset(counter));
   }
-  static std::byte* payload_of(const SlotHeader& s) {
-    return const_cast<std::byte*>(reinterpret_cast<const std::byte*>(&s)) + kPayloadOffset;
+  static PayloadWord* payload_of(const SlotHeader& s) {
+    return std::launder(reinterpret_cast<PayloadWord*>(
+        const_cast<std::byte*>(reinterpret_cast<const std::byte*>(&s)) + kPayloadOffset));
   }
 
   const RingSpec spec_;
@@ -249,6 +323,7 @@ class RwlockStorage {
   const std::size_t stride_;
   std::byte* const region_;
   Word* const head_;
+  const std::uint64_t pid_;  // this process's, as its locks record it
   bool owns_objects_ = false;
 };
 
