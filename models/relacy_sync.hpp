@@ -499,6 +499,25 @@ class Processes {
     plan_[thread] = Plan{true, where, survive};
   }
 
+  // Thread `thread`'s process stops at `where` (as by SIGSTOP: alive, its
+  // stores so far made, nothing more) until another thread calls resume().
+  void stop_at(unsigned thread, CrashPoint where) {
+    RL_ASSERT(thread < kMaxThreads);
+    plan_[thread] = Plan{true, where, 0, true};
+  }
+  void resume(unsigned thread, RelacySync::here loc = RelacySync::here::current()) {
+    RL_ASSERT(thread < kMaxThreads);
+    resumed_[thread].store(true, std::memory_order_release, loc);
+  }
+  // Called where a stop plan says: yields until resumed.
+  void wait_until_resumed(unsigned thread, RelacySync::here loc) const {
+    while (!resumed_[thread].load(std::memory_order_acquire, loc)) RelacySync::yield(loc);
+  }
+  bool stops_at(unsigned thread, CrashPoint where) const {
+    return thread < kMaxThreads && plan_[thread].set && plan_[thread].stop &&
+           plan_[thread].where == where;
+  }
+
   // Runs `body` as the life of this thread's process; false when it died at
   // its planned crash point. The dead flag is stored after the handler, not in
   // it: the C++ runtime keeps one stack of caught exceptions per OS thread, and
@@ -532,7 +551,10 @@ class Processes {
 
   // Called at each crash point the thread reaches: whether it dies there.
   bool dies_at(unsigned thread, CrashPoint where) {
-    if (thread >= kMaxThreads || !plan_[thread].set || plan_[thread].where != where) return false;
+    if (thread >= kMaxThreads || !plan_[thread].set || plan_[thread].stop ||
+        plan_[thread].where != where) {
+      return false;
+    }
     if (plan_[thread].survive == 0) return true;
     --plan_[thread].survive;
     return false;
@@ -551,9 +573,11 @@ class Processes {
     bool set = false;
     CrashPoint where = CrashPoint::kAfterClaim;
     unsigned survive = 0;
+    bool stop = false;  // stops there (stop_at) instead of dying
   };
   std::array<Plan, kMaxThreads> plan_{};
   std::array<RelacySync::atomic<bool>, kMaxThreads> dead_;
+  std::array<RelacySync::atomic<bool>, kMaxThreads> resumed_;
 };
 
 inline bool RelacySync::process_gone(std::uint64_t pid, here loc) {
@@ -565,7 +589,13 @@ inline void RelacySync::crash_point(CrashPoint where, here loc) {
   Processes* p = Processes::current();
   if (p == nullptr) return;
   rl::context& c = rl::ctx();
-  if (!p->dies_at(static_cast<unsigned>(c.current_thread()), where)) return;
+  const auto thread = static_cast<unsigned>(c.current_thread());
+  if (p->stops_at(thread, where)) {
+    if (c.collecting_history()) c.exec_log_msg(adapter::info(loc), "crash point: the process stops");
+    p->wait_until_resumed(thread, loc);
+    return;
+  }
+  if (!p->dies_at(thread, where)) return;
   if (c.collecting_history()) c.exec_log_msg(adapter::info(loc), "crash point: the process dies");
   throw ProcessDied{};
 }

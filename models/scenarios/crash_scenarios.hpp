@@ -282,4 +282,191 @@ std::vector<ModelCase> lease_takeover_cases(const std::string& prefix) {
   };
 }
 
+
+// [WriterStallBound] 2 writer processes x 1 reader, capacity 1, shared-memory
+// mode (both registered). Counter kOld's slot holds an in-flight marker that
+// writer B (counter kOld + 1, a lap later) waits on:
+//   kUnregistered  a marker naming an owner number nobody registered (written
+//                  in before(), as a foreign byte would be): B closes the
+//                  entry (P14) once the bound passes and takes the slot over;
+//   kOwnerZero     the same with owner 0, which no shared-memory writer has;
+//   kLiveOwner     writer A is alive and stopped mid-copy of kOld (as by
+//                  SIGSTOP) until B is done: B must never take its slot over;
+//                  it drops its own frame once the bound passes (or writes
+//                  first, and A's older frame is dropped). A then resumes.
+// Checked: the reader never gets a torn frame; after the run, kOld + 1 is
+// Ready (B wrote it) or, only when a live A held the slot, A's kOld is Ready
+// and kOld + 1 was never written.
+enum class StallOwner : std::uint8_t { kUnregistered, kOwnerZero, kLiveOwner };
+
+template <class Storage, StallOwner kOwner>
+struct StalledMarkerScenario : Scenario<StalledMarkerScenario<Storage, kOwner>, 3> {
+  static constexpr std::uint64_t kOld = k40BitEdge;
+  static constexpr std::uint64_t kNew = kOld + 1;
+  static constexpr std::uint64_t kEnd = kOld + 2;
+  static constexpr std::uint64_t kForeignOwner = 3;  // never registered below
+
+  RingSpec spec{1, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+  std::array<std::optional<Storage>, 2> views;  // per writer process
+  Processes processes;
+
+  StalledMarkerScenario() {
+    if constexpr (kOwner == StallOwner::kLiveOwner) processes.stop_at(0, CrashPoint::kMidPayload);
+  }
+
+  void before() {
+    storage.emplace(spec, region.data(), kOld, typename Storage::Options{});
+    RL_ASSERT(storage->claim() == kOld);
+    RL_ASSERT(storage->claim() == kNew);
+    if constexpr (kOwner != StallOwner::kLiveOwner) {
+      const std::uint64_t owner = kOwner == StallOwner::kOwnerZero ? 0 : kForeignOwner;
+      storage->marker(kOld).store(detail::writing_marker(kOld, owner),
+                                       std::memory_order_relaxed);
+    }
+  }
+
+  void thread(unsigned index) {
+    if (index == 2) {
+      read();
+      return;
+    }
+    if (index == 0 && kOwner != StallOwner::kLiveOwner) return;
+    Storage& view = views[index].emplace(detail::kAdoptRegion, spec, region.data(),
+                                         typename Storage::Options{});
+    RL_ASSERT(view.register_writer_process());
+    publish_frame(view, index == 0 ? kOld : kNew, index);
+    if (index == 1) processes.resume(0);
+  }
+
+  void read() {
+    FrameBuffer& out = g_buffers[0];
+    for (const std::uint64_t c : {kOld, kNew}) {
+      if (slot_state(*storage, c, out) == ReadState::kReady) {
+        check_whole(out, kOld, kEnd, 2);
+        RL_ASSERT(out.ver == c);
+      }
+    }
+  }
+
+  void after() {
+    FrameBuffer& out = g_buffers[1];
+    if (slot_state(*storage, kNew, out) == ReadState::kReady) {
+      check_whole(out, kOld, kEnd, 2);
+      RL_ASSERT(out.ver == kNew);
+    } else {
+      // B dropped its frame: only a live owner may have made it.
+      RL_ASSERT(kOwner == StallOwner::kLiveOwner);
+      RL_ASSERT(slot_state(*storage, kOld, out) == ReadState::kReady);
+      check_whole(out, kOld, kEnd, 2);
+      RL_ASSERT(out.ver == kOld);
+    }
+    for (auto& v : views) v.reset();
+    storage.reset();
+  }
+};
+
+// [OwnerEntryReuse] A full writer table: entries 1..3 belong to the reader's
+// process (alive throughout), so writer process A gets the last one. A
+// publishes kFirst, then dies on kFirst + 1 at kPoint (or lives, kNone: it
+// exits after kFirst + 1). Writer process B, once A is gone, registers: it
+// must get A's entry exactly when no in-flight marker names A (A died before
+// marking, or finished), and then write kFirst + 2 whole; while A's marker is
+// in flight, B gets no entry (a marker never names two processes). The reader
+// never gets a torn frame.
+template <class Storage, CrashPoint kPoint, bool kDies>
+struct OwnerReuseScenario : Scenario<OwnerReuseScenario<Storage, kPoint, kDies>, 3> {
+  static constexpr std::uint64_t kFirst = k40BitEdge;
+  static constexpr std::uint64_t kEnd = kFirst + 3;
+  static constexpr unsigned kReader = 2;
+
+  RingSpec spec{2, kPayloadBytes};
+  detail::AlignedRegion region{Storage::region_bytes(spec)};
+  std::optional<Storage> storage;
+  std::array<std::optional<Storage>, 2> views;
+  Processes processes;
+
+  OwnerReuseScenario() {
+    if constexpr (kDies) processes.crash_at(0, kPoint, /*survive=*/1);
+  }
+
+  void before() {
+    storage.emplace(spec, region.data(), kFirst, typename Storage::Options{});
+    typename Storage::WriterTableType table(region.data() + Storage::writers_offset());
+    for (std::size_t i = 1; i < Storage::WriterTableType::kOwners; ++i) {
+      RL_ASSERT(table.register_process(kReader + 1, [](std::uint64_t) { return false; }) == i);
+    }
+  }
+
+  void thread(unsigned index) {
+    if (index == kReader) {
+      read();
+      return;
+    }
+    Storage& view = views[index].emplace(detail::kAdoptRegion, spec, region.data(),
+                                         typename Storage::Options{});
+    if (index == 0) {
+      RL_ASSERT(view.register_writer_process());
+      const bool lived = processes.run(0, [&] {
+        publish_frame(view, view.claim(), 0);
+        publish_frame(view, view.claim(), 0);
+      });
+      if (lived) processes.die(0);  // a process that lived exits here
+      return;
+    }
+    while (!RelacySync::process_gone(1)) RelacySync::yield();
+    typename Storage::WriterTableType table(region.data() + Storage::writers_offset());
+    const bool a_named = [&] {
+      for (std::uint64_t c = kFirst; c < kFirst + 2; ++c) {
+        const std::uint64_t m = storage->marker(c).load(std::memory_order_relaxed);
+        if (detail::is_writing(m) && detail::marker_owner(m) == Storage::WriterTableType::kOwners) {
+          return true;
+        }
+      }
+      return false;
+    }();
+    const bool got = view.register_writer_process();
+    RL_ASSERT(got == !a_named);
+    if (got) {
+      RL_ASSERT(table.pid_of(Storage::WriterTableType::kOwners) == 2);
+      const std::uint64_t c = view.claim();
+      if (c < kEnd) publish_frame(view, c, 1);
+    }
+  }
+
+  void read() {
+    FrameBuffer& out = g_buffers[0];
+    for (std::uint64_t c = kFirst; c < kEnd; ++c) {
+      if (slot_state(*storage, c, out) == ReadState::kReady) {
+        check_whole(out, kFirst, kEnd, 2);
+        RL_ASSERT(out.ver == c);
+      }
+    }
+  }
+
+  void after() {
+    for (auto& v : views) v.reset();
+    storage.reset();
+  }
+};
+
+template <class Storage>
+std::vector<ModelCase> stall_and_reuse_cases(const std::string& prefix) {
+  return {
+      model_case<StalledMarkerScenario<Storage, StallOwner::kUnregistered>>(
+          prefix + ".stalled_marker_unregistered"),
+      model_case<StalledMarkerScenario<Storage, StallOwner::kOwnerZero>>(
+          prefix + ".stalled_marker_owner_zero"),
+      model_case<StalledMarkerScenario<Storage, StallOwner::kLiveOwner>>(
+          prefix + ".stalled_marker_live_owner"),
+      model_case<OwnerReuseScenario<Storage, CrashPoint::kAfterClaim, false>>(
+          prefix + ".owner_reuse_after_exit"),
+      model_case<OwnerReuseScenario<Storage, CrashPoint::kMidPayload, true>>(
+          prefix + ".owner_reuse_blocked_mid_payload"),
+      model_case<OwnerReuseScenario<Storage, CrashPoint::kAfterClaim, true>>(
+          prefix + ".owner_reuse_after_claim"),
+  };
+}
+
 }  // namespace ringlab::models

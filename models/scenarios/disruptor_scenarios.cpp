@@ -22,9 +22,10 @@
 //                      [DeadGateRelease]; the live reader loses nothing
 // Crash recovery in overwrite mode, BusySpinWait: dead_writer_takeover_after_mark,
 //   _mid_payload, _before_publish and dead_writer_after_claim, as for the
-//   seqlock (scenarios/crash_scenarios.hpp); not in the mutant runs (the slot
-//   protocol's mutants run them in the seqlock's executable). Likewise
-//   stall_unclaimed and pending_lapped (scenarios/common.hpp).
+//   seqlock (scenarios/crash_scenarios.hpp), and its stalled_marker_* and
+//   owner_reuse_* scenarios; not in the mutant runs (the slot protocol's
+//   mutants run them in the seqlock's executable). Likewise stall_unclaimed
+//   and pending_lapped (scenarios/common.hpp).
 //
 // One writer (WriterMode::kSingle), named single_writer.*:
 //   wrap_readers_cap1, wrap_readers, lease_give_back, alert: as for the
@@ -340,6 +341,7 @@ struct DisruptorCasesImpl {
     std::vector<ModelCase> v = mutant_cases();
     // The slot protocol's and the cursor's mutants run them in the seqlock's executable.
     for (ModelCase& c : dead_writer_cases<Overwrite>("disruptor")) v.push_back(c);
+    for (ModelCase& c : stall_and_reuse_cases<Overwrite>("disruptor")) v.push_back(c);
     v.push_back(model_case<LappedWriters2<Overwrite>>("disruptor.lapped_writers_cap2"));
     v.push_back(model_case<PollWrap<Overwrite>>("disruptor.poll_wrap"));
     v.push_back(model_case<PollLateCommit<Overwrite>>("disruptor.poll_late_commit"));

@@ -24,6 +24,13 @@
 //   dead_writer_takeover_mid_payload      B takes the slot over
 //   dead_writer_takeover_before_publish   [DeadWriterTakeover]
 //   dead_writer_after_claim               A dies before touching the slot
+// Stalled markers and owner reuse (scenarios/crash_scenarios.hpp):
+//   stalled_marker_unregistered, _owner_zero  a foreign in-flight marker: the
+//                        writer behind it takes it over after the stall bound
+//   stalled_marker_live_owner  never taken over: waited for, or the frame dropped
+//   owner_reuse_after_exit, _after_claim  a full writer table: a gone writer's
+//                        entry is reused; _blocked_mid_payload: not while its
+//                        in-flight marker names it
 //
 // One writer (WriterMode::kSingle), named single_writer.*:
 //   wrap_readers_cap1    1 writer x 2 readers, capacity 1, 2 writes from 2^32 - 1:
@@ -71,6 +78,7 @@ struct SeqlockCases {
     };
     for (ModelCase& c : bounded_poll_cases<S>("seqlock")) v.push_back(c);
     for (ModelCase& c : dead_writer_cases<S>("seqlock")) v.push_back(c);
+    for (ModelCase& c : stall_and_reuse_cases<S>("seqlock")) v.push_back(c);
     return v;
   }
 };
