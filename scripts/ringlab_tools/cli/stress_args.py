@@ -35,6 +35,8 @@ FLAGS = [
     ("loan", bool, "writers fill each frame in place through a slot loan"),
     ("trickle", bool, "each writer waits until every reader consumed its frame"),
     ("processes", bool, "every role a forked process over a ring in shared memory"),
+    ("preempt_sleepers", bool, "blocking-wait variants: every sleeper yields right before its "
+     "condition-variable wait, so a lost wake-up shows within seconds (one process only)"),
     ("first_counter", count, "counter of the first write (not with --processes)"),
     ("min_frames", count, "stop once the readers have checked this many frames"),
     ("max_seconds", count, "fail if min_frames is not reached by then"),
@@ -62,6 +64,8 @@ def check(args) -> None:
                          "start at counter 0)")
     if args.loan and args.batch:
         raise InputError("--loan and --batch exclude each other")
+    if args.preempt_sleepers and args.processes:
+        raise InputError("--preempt_sleepers runs in one process: not with --processes")
 
 
 def binary_args(args) -> list[str]:
