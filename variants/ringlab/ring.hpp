@@ -477,11 +477,11 @@ class Ring {
 
   // A single-writer ring refuses writes from a process without the lease and,
   // in checked builds, from a second thread [SoleWriter]. A many-writer ring in
-  // shared memory takes its process's writer-table entry at the first write.
+  // shared memory whose process found no writer-table entry refuses writes.
   // Nothing else pays.
   absl::Status check_writer() {
     if constexpr (!kSingleWriter && requires { storage_.needs_writer_entry(); }) {
-      if (storage_.needs_writer_entry()) [[unlikely]] return register_writer();
+      if (storage_.needs_writer_entry()) [[unlikely]] return writer_table_full();
     }
     if constexpr (kSingleWriter) {
       if (!holds_lease_) [[unlikely]] return writer_error("this process does not hold the writer lease");
@@ -540,12 +540,11 @@ class Ring {
     return absl::InvalidArgumentError(absl::StrCat(
         "payload of ", size, " bytes exceeds the ring's payload capacity ", spec_.payload_capacity));
   }
-  [[gnu::cold, gnu::noinline]] absl::Status register_writer() {
-    if (storage_.register_writer_process()) return absl::OkStatus();
+  [[gnu::cold, gnu::noinline]] absl::Status writer_table_full() const {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "ring of kind ", kind_, ": every writer-table entry belongs to a live writer process, "
-        "or to a dead one whose unfinished slot no writer has taken over yet; retry once one "
-        "exits or a writer laps that slot"));
+        "ring of kind ", kind_, ": every writer-table entry belonged to a live process, or to a "
+        "dead one whose unfinished slot no writer had taken over, when this process opened the "
+        "ring; open it again once one exits"));
   }
   [[gnu::cold, gnu::noinline]] absl::Status writer_error(const char* why) const {
     return absl::FailedPreconditionError(

@@ -11,8 +11,8 @@
 // that number: dead processes write nothing more, and a marker that named the
 // old owner was gone before the entry changed. A stale read of an entry (0, or
 // the old pid) only delays a takeover.
-// Readers take no entry (a ring takes one at its process's first write), so
-// kOwners bounds the writer processes alive at once, not those ever started.
+// Every process that opens a many-writer shared ring takes one (readers too),
+// so kOwners bounds the processes alive at once, not those ever started.
 // kOwners is 255, unless the Sync policy says fewer (kMaxWriterProcesses): the
 // model checker's does, since every entry is an atomic it must track.
 //

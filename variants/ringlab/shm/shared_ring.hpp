@@ -12,8 +12,9 @@
 // Segment::unlink and the last unmap. Counters start at 0.
 //
 // Writers. A many-writer storage's ring may be written by every process that
-// opens it (each takes an entry in the segment's writer table at its first
-// write: ResourceExhausted while every entry belongs to a live writer process). A single-writer
+// opens it (each takes an entry in the segment's writer table as it opens the
+// ring; its writes are ResourceExhausted if every entry belonged to a live
+// process then). A single-writer
 // storage's ring (WriterMode::kSingle) has one writer process at a time, and
 // each process says which it is by SharedRingOptions::role:
 //   kReader (the default)  opens the ring without writing it; Ring::write,
@@ -173,10 +174,11 @@ absl::StatusOr<std::unique_ptr<Ring<Storage>>> ring_over(Segment segment, const 
     if (role == RingRole::kWriter) {
       if (absl::Status s = adopted->take_writer_lease(); !s.ok()) return about(shm, s);
     }
-  } else if constexpr (requires { adopted->storage().use_writer_table(); }) {
-    // The process takes a writer-table entry at its first write, if it ever
-    // writes (detail/writer_table.hpp).
-    adopted->storage().use_writer_table();
+  } else if constexpr (requires { adopted->storage().register_writer_process(); }) {
+    // Registered here, before any thread of this process can write: a full
+    // table (every entry a live process's) makes this ring's writes
+    // ResourceExhausted (Ring::check_writer), never writes as owner 0.
+    (void)adopted->storage().register_writer_process();
   }
   return adopted;
 }

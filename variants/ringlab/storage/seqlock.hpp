@@ -141,14 +141,8 @@ class SeqlockStorage {
     });
     return writer_.owner != Writers::kNoOwner;
   }
-  // Shared memory, many writers: this process's writes go through the writer
-  // table, registering at the first (Ring::check_writer), so that readers take
-  // no entry.
-  void use_writer_table()
-    requires(kWriters == WriterMode::kMulti)
-  {
-    writer_.table = &writers_;
-  }
+  // Shared memory, many writers: whether registering found no entry (then
+  // Ring::check_writer refuses this process's writes).
   bool needs_writer_entry() const {
     return writer_.table != nullptr && writer_.owner == Writers::kNoOwner;
   }
