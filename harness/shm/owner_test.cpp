@@ -84,6 +84,17 @@ class OwnerTest : public CrashTest {
     return took;
   }
 
+  // A child writes the lap after counter `dead`, whose slot a dead owner left
+  // in flight: it must take that slot over well before the stall bound.
+  void lap_onto_a_dead_owner(std::uint64_t dead) {
+    const Exit exit = reap(spawn([&] {
+      const auto ring = this->template attach<V>();
+      for (std::uint64_t c = dead + 1; c <= dead + kCapacity; ++c) write_frame(*ring, c, kLappingWriter);
+    }), [] {}, kWriterBound / 2 + 200ms);
+    EXPECT_TRUE(exit.clean()) << "the writer behind the dead owner " << exit.describe();
+    expect_whole(dead + kCapacity);
+  }
+
   void expect_whole(std::uint64_t c) {
     FrameBuffer out = ring_->make_buffer();
     EXPECT_EQ(ring_->read_state_at(c, out), ReadState::kReady) << "counter " << c;
@@ -177,12 +188,7 @@ TYPED_TEST(WriterStall, LiveOwnerIsNeverTakenOverTheFrameBehindIsDropped) {
   kill_now(live);
   // The counter written a lap later, on the same slot: the dead owner's
   // marker is taken over without waiting for the bound.
-  const Exit exit = reap(spawn([&] {
-    const auto ring = this->template attach<TypeParam>();
-    for (std::uint64_t n = c + 1; n <= c + kCapacity; ++n) write_frame(*ring, n, kLappingWriter);
-  }), [] {}, kWriterBound / 2 + 200ms);
-  EXPECT_TRUE(exit.clean()) << "the writer behind the dead owner " << exit.describe();
-  this->expect_whole(c + kCapacity);
+  this->lap_onto_a_dead_owner(c);
 }
 
 template <class V>
@@ -206,12 +212,7 @@ TYPED_TEST(OwnerEntries, EntriesOfExitedWritersAreReused) {
   }
   const std::uint64_t dead = this->ring_->head();
   this->template kill_writer_at<TypeParam>(CrashPoint::kMidPayload, dead);
-  const Exit exit = reap(spawn([&] {
-    const auto ring = this->template attach<TypeParam>();
-    for (std::uint64_t c = dead + 1; c <= dead + kCapacity; ++c) write_frame(*ring, c, kLappingWriter);
-  }), [] {}, kWriterBound / 2 + 200ms);
-  EXPECT_TRUE(exit.clean()) << "the writer behind the killed one " << exit.describe();
-  this->expect_whole(dead + kCapacity);
+  this->lap_onto_a_dead_owner(dead);
 }
 
 // Every entry held by a live process: a new writer is refused with a clear
