@@ -223,12 +223,14 @@ using SoleDisruptorTable = DisruptorTableOf<WriterMode::kSingle>;
 struct BlockingWaitTable {
   using Orders = BlockingWaitOrders;
   static constexpr std::string_view kName = "BlockingWaitOrders";
-  static constexpr std::array<SiteExpectation, 5> kExpect{{
+  static constexpr std::array<SiteExpectation, 7> kExpect{{
       {"wait.sleeper_enter (W1)", Expect::kNothingWeaker, ""},
       {"wait.sleeper_fence (W2)", Expect::kMustCatch, ""},
       {"wait.signal_fence (W3)", Expect::kMustCatch, ""},
       {"wait.signal_load (W4)", Expect::kNothingWeaker, ""},
       {"wait.sleeper_leave (W5)", Expect::kNothingWeaker, ""},
+      {"wait.epoch_load (W6)", Expect::kMustCatch, ""},
+      {"wait.epoch_bump (W7)", Expect::kNothingWeaker, ""},
   }};
 };
 

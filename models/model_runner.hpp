@@ -36,6 +36,8 @@ struct Scenario : rl::test_suite<Derived, kThreads> {
     Processes::current() = nullptr;
     SeqCstFenceRule::on() = false;
   }
+  // The kernel's futex queue of this iteration (RelacySync::futex_wait).
+  Futexes futexes;
 };
 
 struct ModelCase {

@@ -9,9 +9,12 @@
 //                           seq_cst fences also order seq_cst loads where a
 //                           scenario turns SeqCstFenceRule on
 //   Sync::shared_mutex      Relacy's reader-writer mutex (the rwlock emulation)
-//   Sync::mutex             rl::mutex
-//   Sync::condition_variable  rl condvar; wait_until may time out at any point
 //   Sync::clock             a fake steady clock: every now() advances one tick
+//   Sync::futex_wait/_wake_all  the kernel's futex as one mutex and condition
+//                           variable (Futexes below): the wait compares the word
+//                           under the mutex and sleeps on the condvar; a wake
+//                           notifies under it. A timed wait may time out at any
+//                           point; an untimed one woken by nobody is a deadlock
 //   Sync::spin_pause/yield  rl::yield, so fair schedulers see spinning
 //   Sync::process_id        the Relacy thread index + 1: each model thread is
 //                           a process of its own (see Processes below)
@@ -356,6 +359,10 @@ struct RelacySync {
   // scenario, no process is ever gone and no crash point fires, and neither
   // touches Relacy (no scheduling point added to the other scenarios).
   static bool process_gone(std::uint64_t pid, here loc = here::current());
+  template <class TimePoint>
+  static bool futex_wait(atomic<std::uint32_t>& word, std::uint32_t expected, TimePoint deadline,
+                         here loc = here::current());
+  static void futex_wake_all(atomic<std::uint32_t>& word, here loc = here::current());
   static void crash_point(CrashPoint where, here loc = here::current());
 
   class shared_mutex {
@@ -579,6 +586,44 @@ class Processes {
   std::array<RelacySync::atomic<bool>, kMaxThreads> dead_;
   std::array<RelacySync::atomic<bool>, kMaxThreads> resumed_;
 };
+
+// The model's futex: a futex_wait compares its word and joins the queue under
+// the kernel's lock, and a wake takes the same lock, as the kernel's hash
+// bucket lock orders them. One queue for every word (a wake may wake sleepers
+// of another word: futex_wait callers must allow early returns). Built by each
+// iteration's test object (models::Scenario).
+class Futexes {
+ public:
+  Futexes() { current() = this; }
+  ~Futexes() { current() = nullptr; }
+  Futexes(const Futexes&) = delete;
+  Futexes& operator=(const Futexes&) = delete;
+
+  static Futexes*& current() {
+    static Futexes* f = nullptr;
+    return f;
+  }
+  RelacySync::mutex lock;
+  RelacySync::condition_variable queue;
+};
+
+template <class TimePoint>
+bool RelacySync::futex_wait(atomic<std::uint32_t>& word, std::uint32_t expected,
+                            TimePoint deadline, here loc) {
+  Futexes* f = Futexes::current();
+  RL_ASSERT(f != nullptr);
+  std::unique_lock<mutex> held(f->lock);
+  // Relaxed: the kernel's lock orders this read against a waker's change.
+  if (word.load(std::memory_order_relaxed, loc) != expected) return true;
+  return f->queue.wait_until(held, deadline, loc) == std::cv_status::no_timeout;
+}
+
+inline void RelacySync::futex_wake_all(atomic<std::uint32_t>&, here loc) {
+  Futexes* f = Futexes::current();
+  RL_ASSERT(f != nullptr);
+  std::lock_guard<mutex> held(f->lock);
+  f->queue.notify_all(loc);
+}
 
 inline bool RelacySync::process_gone(std::uint64_t pid, here loc) {
   const Processes* p = Processes::current();

@@ -79,7 +79,7 @@ class BadArguments(unittest.TestCase):
         (["model", "--iterations", "0"], "below 1"),
         (["stress", "--bogus"], "unrecognized arguments"),
         (["stress", "--capacity=abc"], "not a number"),
-        (["stress", "--processes", "--first_counter=5"], "first_counter"),
+        (["stress", "--preempt_sleepers", "--processes"], "one process"),
         (["stress", "--list-variants", "--writers=2"], "no other option"),
         (["soak", "--bogus"], "unrecognized arguments"),
         (["soak", "--minutes", "0"], "not above 0"),

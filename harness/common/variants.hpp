@@ -225,9 +225,8 @@ using Variants = VariantList<
             shm::SharedDisruptorRing<BusySpinWait>>,
     Variant<"disruptor-yield", DisruptorRing<YieldingWait>, Traits{},
             shm::SharedDisruptorRing<YieldingWait>>,
-    // BlockingWait sleeps on a process-local condition variable: no writer in
-    // another process could wake its readers.
-    Variant<"disruptor-blocking", DisruptorRing<BlockingWait>, Traits{}>,
+    Variant<"disruptor-blocking", DisruptorRing<BlockingWait>, Traits{},
+            shm::SharedDisruptorRing<BlockingWait>>,
     // Yielding, so that it can live in shared memory as it is, and a gated
     // writer waiting for a reader leaves it a core on a small machine.
     Variant<"disruptor-gated", DisruptorRing<YieldingWait>, Traits{.lossless = true},

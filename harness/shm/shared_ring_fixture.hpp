@@ -271,6 +271,13 @@ void put_all(RingT& ring, WrittenIds& out, std::initializer_list<std::string_vie
   }
 }
 
+// What a waiting child saw.
+struct WaitReport {
+  std::atomic<int> waiting{0};  // (X1)/(X2): announced just before the wait
+  int result = -1;              // a WaitResult
+  double waited_ms = 0;
+};
+
 // ---- The fixture -------------------------------------------------------------
 
 template <class V>
@@ -300,8 +307,10 @@ class SharedRing : public harness::VariantTest<V> {
   // `role` matters to a single-writer ring only: its writer process takes the
   // ring's writer lease, and readers cannot write. A many-writer ring is
   // every process's to write.
-  std::unique_ptr<RingT> create(const RingSpec& spec, RingRole role = RingRole::kReader) const {
-    auto ring = create_ring<Storage>(name_, spec, options(), {.role = role});
+  std::unique_ptr<RingT> create(const RingSpec& spec, RingRole role = RingRole::kReader,
+                                std::uint64_t first_counter = 0) const {
+    auto ring =
+        create_ring<Storage>(name_, spec, options(), {.role = role, .first_counter = first_counter});
     if (!ring.ok()) throw std::runtime_error("create_ring: " + ring.status().ToString());
     return *std::move(ring);
   }
@@ -341,6 +350,32 @@ class SharedRing : public harness::VariantTest<V> {
     SharedBlock<WrittenIds> written;
     in_child(spec, [&](auto& child) { put_all(child, *written, payloads); });
     return written->ids();
+  }
+
+  // A reader process waits on the next counter of a ring created near 2^40;
+  // wake(ring), in this process, writes it or alerts. The wait must end with
+  // `expected` long before its 10 s timeout, whatever the wait strategy: the
+  // blocking one sleeps on the segment's futex, which this commit or alert wakes.
+  template <class Wake>
+  void check_wait_across_processes(Wake wake, WaitResult expected) {
+    const RingSpec spec{8, kPayload};
+    auto ring = create(spec, RingRole::kWriter, (std::uint64_t{1} << 40) - 1);
+    const std::uint64_t next = ring->head();
+    SharedBlock<WaitReport> report;
+    const pid_t child = spawn([&] {
+      const std::unique_ptr<RingT> reader = attach(spec);
+      announce(report->waiting);  // (X1)
+      const auto start = Clock::now();
+      report->result = static_cast<int>(reader->wait_for(next, std::chrono::seconds(10)));
+      report->waited_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    });
+    await(report->waiting, 1, Clock::now() + kChildLimit, "the waiting child");
+    // Long enough that a blocking waiter is asleep on the futex by now.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    wake(*ring);
+    expect_all_exited_cleanly(harness::reap_all({child}, reap_deadline()));
+    EXPECT_EQ(report->result, static_cast<int>(expected));
+    EXPECT_LT(report->waited_ms, 5000.0) << "woken by the timeout, not by this process";
   }
 
   SegmentName name_;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -372,6 +373,74 @@ TYPED_TEST(SharedRing, OpenOrCreateRaceHasOneCreator) {
   auto ring = attach_ring<Storage>(this->name_, spec, TestFixture::options());
   ASSERT_TRUE(ring.ok()) << ring.status();
   EXPECT_EQ((*ring)->head(), 2u);
+}
+
+// ---- Counters far from 0, waits and alerts, across processes ------------------
+
+// A ring created at `first` (recorded in the header), written across the 2^32
+// or 2^40 edge by a child: every id reads back in the parent, an attacher's
+// header names the first counter, and a cursor from it sees the lap's loss.
+TYPED_TEST(SharedRing, CountersCrossTheEdgesAcrossProcesses) {
+  for (const std::uint64_t first : {(std::uint64_t{1} << 32) - 3, (std::uint64_t{1} << 40) - 3}) {
+    SCOPED_TRACE(first);
+    this->name_ = this->name_for(absl::StrCat("first", first));
+    const RingSpec spec{4, kPayload};
+    auto ring = this->create(spec, RingRole::kReader, first);
+    EXPECT_EQ(ring->head(), first);
+    const absl::StatusOr<SegmentSpec> expected =
+        segment_spec<typename TestFixture::Storage>(kKind, spec, TestFixture::options());
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    const absl::StatusOr<Segment> segment = Segment::attach(this->name_, *expected);
+    ASSERT_TRUE(segment.ok()) << segment.status();
+    EXPECT_EQ(segment->header().first_counter, first);
+
+    const std::vector<NetId64> ids =
+        this->written_by_child(spec, {"e0", "e1", "e2", "e3", "e4", "e5"});
+    ASSERT_EQ(ids.size(), 6u);
+    EXPECT_EQ(ring->head(), first + 6);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(ids[i].counter(), (first + i) & NetId64::kCounterMask);
+      if (i < 2) {
+        EXPECT_FALSE(ring->read(ids[i]).has_value()) << "overwritten a lap later";
+      } else {
+        EXPECT_EQ(text(ring->read(ids[i])), absl::StrCat("e", i));
+      }
+    }
+    RingCursor cursor = RingCursor::from_counter(first);
+    const PollResult r = poll(*ring, cursor);
+    EXPECT_EQ(conformance::texts(r.frames), (std::vector<std::string>{"e2", "e3", "e4", "e5"}));
+    EXPECT_EQ(r.loss, (Loss{2, 0}));
+    EXPECT_EQ(r.from, first);
+    EXPECT_EQ(r.to, first + 6);
+  }
+}
+
+TYPED_TEST(SharedRing, CreateRefusesAFirstCounterPastTheMaximum) {
+  const absl::StatusOr<std::unique_ptr<typename TestFixture::RingT>> ring =
+      create_ring<typename TestFixture::Storage>(
+          this->name_, RingSpec{4, kPayload}, TestFixture::options(),
+          {.first_counter = RingOptions::kMaxFirstCounter + 1});
+  ASSERT_EQ(ring.status().code(), absl::StatusCode::kInvalidArgument) << ring.status();
+  EXPECT_NE(ring.status().message().find("first counter"), absl::string_view::npos);
+  EXPECT_FALSE(std::filesystem::exists(this->path_of(this->name_))) << "nothing is created";
+}
+
+TYPED_TEST(SharedRing, AWriteWakesAWaiterOfAnotherProcess) {
+  if constexpr (!WaitingRing<typename TestFixture::RingT>) {
+    GTEST_SKIP() << TypeParam::name << " cannot wait for a counter";
+  } else {
+    this->check_wait_across_processes([](auto& ring) { conformance::put(ring, "awaited"); },
+                                      WaitResult::kPublished);
+  }
+}
+
+TYPED_TEST(SharedRing, AnAlertReachesAWaiterOfAnotherProcess) {
+  if constexpr (!WaitingRing<typename TestFixture::RingT>) {
+    GTEST_SKIP() << TypeParam::name << " cannot wait for a counter";
+  } else {
+    this->check_wait_across_processes([](auto& ring) { ring.alert(); }, WaitResult::kAlerted);
+  }
 }
 
 }  // namespace

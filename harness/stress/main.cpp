@@ -96,15 +96,15 @@ ABSL_FLAG(bool, loan, false,
           "writers fill each frame in place through a slot loan (Ring::loan); not with --batch");
 ABSL_FLAG(bool, preempt_sleepers, false,
           "for a variant with wait=blocking: its ring over a Sync policy under which every "
-          "sleeper yields the processor right before its condition-variable wait, so that a "
+          "sleeper yields the processor right before its futex wait, so that a "
           "writer's signal lands in that gap often (a lost wake-up shows within seconds)");
 ABSL_FLAG(std::string, json, "", "also write the result as JSON to this file");
 ABSL_FLAG(bool, processes, false,
           "run every writer, reader and watcher as a forked process over a ring in POSIX "
           "shared memory, for the shareable variants: " +
               ringlab::stress::shareable_variants() +
-              " (a single-writer variant's writer process takes the ring's writer lease). "
-              "Counters then start at 0, so --first_counter may not be given");
+              " (a single-writer variant's writer process takes the ring's writer lease); "
+              "the segment's header records --first_counter");
 
 namespace ringlab::stress {
 namespace {
@@ -126,7 +126,7 @@ struct Facts {
   bool shareable = false;
   bool known_bad = false;
   bool lends = false;
-  bool blocking_wait = false;  // wait=blocking: sleeps on a condition variable
+  bool blocking_wait = false;  // wait=blocking: sleeps on a futex
 };
 std::optional<Facts> facts_of(std::string_view name) {
   std::optional<Facts> facts;
@@ -250,11 +250,6 @@ std::variant<Config, int> configure(int argc, char** argv) {
                                       " cannot run with --processes: it cannot live in shared "
                                       "memory (shareable: ", shareable_variants(), ")"));
     }
-    if (given(argc, argv, "first_counter")) {
-      return usage_error(
-          "--first_counter cannot be given with --processes: shared-memory rings start at 0");
-    }
-    config.first_counter = 0;
   }
   if (facts->single_writer && !given(argc, argv, "writers")) config.writers = 1;
   if (config.writers < 1 || config.writers > kMaxWriters) {

@@ -128,8 +128,8 @@ class StressRun {
     result.failed_roles += writers.join(Clock::now() + kDrainLimit);
     board_->writers_done_at = Clock::now();
     board_->writers_done.store(true, kWritersDone);  // (S3)
-    // Wakes the readers of this process; those of other processes see
-    // writers_done within kWaitTimeout (the alert flag is process-local).
+    // Wakes every waiting reader, those of other processes too (the alert
+    // flag is the region's); a reader not waiting sees writers_done.
     if constexpr (WaitingRing<RingT>) ring_.alert();
     result.failed_roles += readers.join(Clock::now() + kDrainLimit + 2 * kWaitTimeout);
     result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -258,7 +258,8 @@ Result run_variant(const Config& config) {
       using RingT = typename V::shared_ring;
       using Storage = typename RingT::storage_type;
       const RunSegment segment;
-      auto ring = shm::create_ring<Storage>(segment.name(), config.spec, V::shared_options());
+      auto ring = shm::create_ring<Storage>(segment.name(), config.spec, V::shared_options(),
+                                            {.first_counter = config.first_counter});
       if (!ring.ok()) refuse(ring.status());
       auto attach = [name = segment.name(),
                      spec = config.spec](shm::RingRole role) -> std::unique_ptr<RingT> {

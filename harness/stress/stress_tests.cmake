@@ -17,13 +17,14 @@
 #            writer on a 2-core machine (15280 frames in 120 s).
 #   sleepers wait=blocking: trickle with 4 readers over the variant's ring with
 #            --preempt_sleepers (harness/stress/preempted.hpp): each sleeper
-#            yields between its last look and its condition-variable wait, so a
+#            yields between its last look and its futex wait, so a
 #            writer that signals without the sleepers' mutex loses a wake-up in
 #            most frames (that mutant failed 10 runs of 10 here, plain trickle 3
 #            of 7). 20000 frames checked (5000 a reader): 0.6 to 1.2 s on a
 #            2-core machine; at most 60 s (a run with lost wake-ups takes that).
 #   xproc    shareable=1: cursors across processes, every role a forked
-#            process over one ring in POSIX shared memory, counters from 0. A
+#            process over one ring in POSIX shared memory, counters crossing
+#            2^40 (the segment's header records the first counter). A
 #            fifth of the cursors budget: four processes share 2 cores and
 #            their readers fall further behind than threads do; 10^6 frames take
 #            4 to 16 s on a 2-core machine, idle to loaded (up to 20 s under
@@ -66,8 +67,7 @@ foreach(line IN LISTS lines)
   set(args_trickle --capacity=64 --writers=1 --readers=2 --watchers=0 --payload=48 --trickle)
   set(args_sleepers --capacity=64 --writers=1 --readers=4 --watchers=0 --payload=48 --trickle
       --preempt_sleepers)
-  set(args_xproc --capacity=256 --writers=${writers} --readers=2 --watchers=0 --payload=48
-      --processes)
+  set(args_xproc ${args_cursors} --processes)
   set(args_batch ${args_cursors} --batch=8)
   set(args_loan ${args_laps} --loan)
   set(shapes laps cursors batch)

@@ -6,8 +6,13 @@
 //                              explicit std::memory_order, as std::atomic
 //   Sync::fence(order)         a thread fence
 //   Sync::shared_mutex         lock/unlock/lock_shared/unlock_shared
-//   Sync::mutex, Sync::condition_variable, Sync::clock
-//                              for the blocking wait strategy
+//   Sync::clock                the clock of every bounded wait
+//   Sync::futex_wait(word, expected, deadline)
+//                              sleeps while the 32-bit atomic `word` holds
+//                              `expected`, until woken or the deadline;
+//                              false only at the deadline (may return early)
+//   Sync::futex_wake_all(word) wakes every futex_wait on `word`, in any process
+//                              mapping it: the blocking wait strategy's sleep
 //   Sync::spin_pause()         inside a spin loop (a model checker yields here)
 //   Sync::yield()              give up the processor
 //   Sync::process_id()         this process's id, as recorded in shared memory
@@ -22,15 +27,17 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <shared_mutex>
 #include <thread>
 
+#include <linux/futex.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -53,8 +60,6 @@ struct StdSync {
   template <class T>
   using atomic = std::atomic<T>;
   using shared_mutex = std::shared_mutex;
-  using mutex = std::mutex;
-  using condition_variable = std::condition_variable;
   using clock = std::chrono::steady_clock;
 
   static void fence(std::memory_order order) { std::atomic_thread_fence(order); }
@@ -68,6 +73,35 @@ struct StdSync {
   }
 
   static void yield() { std::this_thread::yield(); }
+
+  // Futexes without FUTEX_PRIVATE_FLAG: the kernel keys the word by the memory
+  // behind it, so a sleeper in one process is woken by a waker in another that
+  // maps the same segment (and private memory works as well, a little slower).
+  // The kernel reads the word under its own lock: a waker that changed the word
+  // before futex_wake_all either wakes a queued sleeper or makes the sleeper's
+  // check of `expected` fail, so no wake-up falls in between.
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
+                std::atomic<std::uint32_t>::is_always_lock_free);
+  static bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                         clock::time_point deadline) {
+    // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, the clock
+    // of steady_clock on Linux.
+    timespec at{};
+    const timespec* until = nullptr;
+    if (deadline != clock::time_point::max()) {
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          deadline.time_since_epoch()).count();
+      at.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+      at.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+      until = &at;
+    }
+    const long r = ::syscall(SYS_futex, futex_address(word), FUTEX_WAIT_BITSET, expected, until,
+                             nullptr, FUTEX_BITSET_MATCH_ANY);
+    return r == 0 || errno != ETIMEDOUT;
+  }
+  static void futex_wake_all(std::atomic<std::uint32_t>& word) {
+    ::syscall(SYS_futex, futex_address(word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+  }
 
   // [WriterStallBound] How long a writer in shared memory waits on a slot whose
   // in-flight marker does not change before it stops waiting (see
@@ -99,6 +133,9 @@ struct StdSync {
   static void crash_point(CrashPoint) {}
 
  private:
+  static std::uint32_t* futex_address(std::atomic<std::uint32_t>& word) {
+    return reinterpret_cast<std::uint32_t*>(&word);
+  }
   // /proc/<pid>/stat: "pid (comm) S ...", the state after the last ')'.
   static bool is_zombie(std::uint64_t pid) {
     char path[48];

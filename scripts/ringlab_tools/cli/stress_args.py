@@ -36,8 +36,8 @@ FLAGS = [
     ("trickle", bool, "each writer waits until every reader consumed its frame"),
     ("processes", bool, "every role a forked process over a ring in shared memory"),
     ("preempt_sleepers", bool, "blocking-wait variants: every sleeper yields right before its "
-     "condition-variable wait, so a lost wake-up shows within seconds (one process only)"),
-    ("first_counter", count, "counter of the first write (not with --processes)"),
+     "futex wait, so a lost wake-up shows within seconds (one process only)"),
+    ("first_counter", count, "counter of the first write"),
     ("min_frames", count, "stop once the readers have checked this many frames"),
     ("max_seconds", count, "fail if min_frames is not reached by then"),
     ("json", absolute, "also write the result as JSON to this file"),
@@ -59,9 +59,6 @@ def check(args) -> None:
     if args.list_variants and any(getattr(args, name) not in (None, False)
                                   for name, _, _ in FLAGS):
         raise InputError("--list-variants takes no other option")
-    if args.processes and args.first_counter is not None:
-        raise InputError("--first_counter may not be given with --processes (shared rings "
-                         "start at counter 0)")
     if args.loan and args.batch:
         raise InputError("--loan and --batch exclude each other")
     if args.preempt_sleepers and args.processes:

@@ -8,6 +8,7 @@
 
 #include "ringlab/capabilities.hpp"
 #include "ringlab/detail/versioned_slot.hpp"
+#include "ringlab/disruptor/wait_strategy.hpp"
 
 namespace ringlab {
 
@@ -16,8 +17,8 @@ class SequenceBarrier {
  public:
   using clock = typename Sync::clock;
 
-  SequenceBarrier(const Markers& markers, Strategy& strategy)
-      : markers_(markers), strategy_(strategy) {}
+  SequenceBarrier(const Markers& markers, Strategy& strategy, const WaitLine<Sync>& line)
+      : markers_(markers), strategy_(strategy), line_(line) {}
 
   // True once the writer of c is done with it: its frame or a newer one holds
   // the slot, so a reader waiting on c can move on.
@@ -48,22 +49,24 @@ class SequenceBarrier {
   }
 
   // Wakes every waiter and makes later waits return at once (LMAX's alert),
-  // until clear_alert(). For shutting readers down.
+  // until clear_alert(). For shutting readers down. The flag is the region's
+  // (WaitLine), so in shared memory it reaches the waiters of every process.
   void alert() {
     // (D12) release: pairs with (D13); the strategy's signal orders it against
     // sleepers as it does a commit.
-    alerted_.store(true, order_of<Orders>("D12"));
+    line_.alert().store(1, order_of<Orders>("D12"));
     strategy_.signal_all();
   }
-  void clear_alert() { alerted_.store(false, order_of<Orders>("D12")); }  // (D12)
+  void clear_alert() { line_.alert().store(0, order_of<Orders>("D12")); }  // (D12)
+  // Any nonzero word is an alert: a region's byte may hold anything.
   bool alerted() const {
-    return alerted_.load(order_of<Orders>("D13"));  // (D13) acquire: pairs with (D12)
+    return line_.alert().load(order_of<Orders>("D13")) != 0;  // (D13) acquire: pairs with (D12)
   }
 
  private:
   const Markers& markers_;
   Strategy& strategy_;
-  typename Sync::template atomic<bool> alerted_{false};
+  WaitLine<Sync> line_;
 };
 
 }  // namespace ringlab

@@ -1,7 +1,7 @@
 // The layout of a ringlab shared-memory segment and its validation, with no
 // system calls: what the segment code, its tests and the fuzz target share.
 //
-//   offset 0               LayoutHeader (80 bytes)
+//   offset 0               LayoutHeader (88 bytes)
 //   offset kRegionOffset   the storage region (region_bytes), laid out by the storage
 //   total_bytes            = kRegionOffset + region_bytes, the object's exact size
 //
@@ -115,8 +115,14 @@ inline constexpr std::array<char, 8> kMagic = {'R', 'I', 'N', 'G', 'L', 'A', 'B'
 // bytes; the seqlock and disruptor regions gained the writer lease word, and
 // the disruptor's markers may lie apart from the bodies. 4: an rwlock slot's
 // lock is a lock word recording its writer (detail/slot_lock.hpp), not a
-// pthread rwlock.
-inline constexpr std::uint32_t kLayoutVersion = 4;
+// pthread rwlock. 5: the header records the first counter (byte 80); the
+// disruptor region gained its wait line (the blocking strategy's futex word,
+// sleeper count and alert flag) after the sequencer.
+inline constexpr std::uint32_t kLayoutVersion = 5;
+
+// The largest first counter a segment may record: RingOptions::kMaxFirstCounter
+// (markers carry counters below 2^54; shm/shared_ring.hpp checks they agree).
+inline constexpr std::uint64_t kMaxFirstCounter = std::uint64_t{1} << 53;
 
 // The state word. Non-zero codes, so that zero-filled memory (an object not yet
 // written) is neither.
@@ -143,11 +149,12 @@ struct LayoutHeader {
   std::uint64_t region_offset;     // kRegionOffset
   std::uint64_t region_bytes;
   std::uint64_t total_bytes;       // region_offset + region_bytes: the object's size
+  std::uint64_t first_counter;     // the counter of the ring's first write, <= kMaxFirstCounter
 };
 
 static_assert(std::is_standard_layout_v<LayoutHeader>);
 static_assert(std::is_trivially_copyable_v<LayoutHeader>);
-static_assert(sizeof(LayoutHeader) == 80);
+static_assert(sizeof(LayoutHeader) == 88);
 static_assert(offsetof(LayoutHeader, magic) == 0);
 static_assert(offsetof(LayoutHeader, version) == 8);
 static_assert(offsetof(LayoutHeader, state) == 12);
@@ -165,6 +172,7 @@ static_assert(offsetof(LayoutHeader, slot_stride) == 48);
 static_assert(offsetof(LayoutHeader, region_offset) == 56);
 static_assert(offsetof(LayoutHeader, region_bytes) == 64);
 static_assert(offsetof(LayoutHeader, total_bytes) == 72);
+static_assert(offsetof(LayoutHeader, first_counter) == 80);
 // Another process maps the same word: the atomic must be address-free, which
 // means lock-free, and atomic_ref's alignment must be what the offset gives.
 static_assert(std::atomic_ref<std::uint32_t>::is_always_lock_free);
@@ -347,7 +355,7 @@ inline std::uint64_t total_bytes(const SegmentSpec& spec) {
 
 // The header a creator writes for a valid spec; its state is kInitialising.
 inline LayoutHeader make_header(const SegmentSpec& spec, std::int32_t creator_pid,
-                                std::uint32_t creator_uid) {
+                                std::uint32_t creator_uid, std::uint64_t first_counter = 0) {
   LayoutHeader h{};
   h.magic = kMagic;
   h.version = kLayoutVersion;
@@ -365,6 +373,7 @@ inline LayoutHeader make_header(const SegmentSpec& spec, std::int32_t creator_pi
   h.region_offset = kRegionOffset;
   h.region_bytes = spec.region_bytes;
   h.total_bytes = total_bytes(spec);
+  h.first_counter = first_counter;
   return h;
 }
 
@@ -411,6 +420,10 @@ inline absl::Status check_identity(const LayoutHeader& h) {
   for (std::size_t i = 0; s.ok() && i < h.reserved.size(); ++i) {
     s = expect_equal(absl::StrCat("reserved byte ", offsetof(LayoutHeader, reserved) + i),
                      h.reserved[i], std::uint8_t{0});
+  }
+  if (s.ok() && h.first_counter > kMaxFirstCounter) {
+    s = absl::FailedPreconditionError(absl::StrCat("first counter: segment has ", h.first_counter,
+                                                   ", more than the maximum ", kMaxFirstCounter));
   }
   return s;
 }

@@ -71,6 +71,8 @@ struct CreateOptions {
   // Runs once on the zero-filled region before any attacher can see the
   // segment (e.g. to construct a storage's atomics). Empty: nothing to do.
   std::function<void(std::byte* region)> init;
+  // Recorded in the header (LayoutHeader::first_counter); init starts the ring there.
+  std::uint64_t first_counter = 0;
 };
 
 inline mode_t permissions(const CreateOptions& options) {
@@ -263,10 +265,10 @@ inline absl::Status size_object(int fd, std::uint64_t bytes) {
 
 // Step 3 of the protocol: header, init, then kReady. Returns the header written.
 inline LayoutHeader initialise(std::byte* base, const SegmentSpec& spec,
-                               const std::function<void(std::byte*)>& init) {
-  LayoutHeader header = make_header(spec, ::getpid(), ::geteuid());
+                               const CreateOptions& options) {
+  LayoutHeader header = make_header(spec, ::getpid(), ::geteuid(), options.first_counter);
   std::memcpy(base, &header, sizeof header);
-  if (init) init(base + kRegionOffset);
+  if (options.init) options.init(base + kRegionOffset);
   header.state = static_cast<std::uint32_t>(SegmentState::kReady);
   // (S1) release: pairs with an attacher's (S2); publishes header and init().
   state_word(base).store(header.state, kReadyStore);
@@ -412,6 +414,10 @@ class Segment {
                                               const SegmentSpec& spec,
                                               const CreateOptions& options) {
     absl::Status s = detail::check_creatable(name, spec);
+    if (s.ok() && options.first_counter > kMaxFirstCounter) {
+      s = absl::InvalidArgumentError(absl::StrCat("first counter ", options.first_counter,
+                                                  " exceeds the maximum ", kMaxFirstCounter));
+    }
     if (s.ok()) s = detail::require_shm_directory();
     if (!s.ok()) return s;
     detail::remove_stale_temps(shm);
@@ -421,7 +427,7 @@ class Segment {
     absl::StatusOr<detail::Mapping> mapping = detail::Mapping::map(
         pending->fd.get(), total_bytes(spec), PROT_READ | PROT_WRITE, "mmap");
     if (!mapping.ok()) return mapping.status();
-    const LayoutHeader header = detail::initialise(mapping->data(), spec, options.init);
+    const LayoutHeader header = detail::initialise(mapping->data(), spec, options);
     s = detail::publish(pending->name.path(), shm);
     if (!s.ok()) return s;
     return Segment(std::move(pending->fd), std::move(*mapping), header, shm, true);

@@ -9,7 +9,8 @@
 // published (Storage::initialise as the segment's init step); every process,
 // the creator included, then adopts them (Ring::adopt). Nothing in the segment
 // is destroyed when a ring goes away: the segment outlives its users until
-// Segment::unlink and the last unmap. Counters start at 0.
+// Segment::unlink and the last unmap. Counters start at
+// SharedRingOptions::first_counter (0 by default), which the header records.
 //
 // Writers. A many-writer storage's ring may be written by every process that
 // opens it (each takes an entry in the segment's writer table as it opens the
@@ -31,10 +32,11 @@
 // attaches to a segment of the other.
 //
 // Only storages whose every shared object is address-free may live here
-// (SharedStorage below): seqlock and disruptor over StdSync with a polling wait
-// strategy, for many writers or one, and rwlock over ProcessSharedSync.
-// BlockingWait sleeps on a process-local condition variable, so a writer in
-// another process could never wake its readers; it is refused at compile time.
+// (SharedStorage below): seqlock and disruptor over StdSync, for many writers
+// or one, with any wait strategy (each keeps its words in the region; the
+// blocking one sleeps on a futex there, which a writer of any process wakes),
+// and rwlock over ProcessSharedSync. alert() sets the region's flag: it stops
+// the waits of every process until some process calls clear_alert().
 #pragma once
 
 #include <concepts>
@@ -93,9 +95,6 @@ constexpr SegmentMarkerLayout segment_marker_layout(MarkerLayout layout) {
 template <StdAtomics Sync, template <class...> class Wait, class Orders, WriterMode kWriters>
 struct SharedStorage<DisruptorStorage<Sync, Wait, Orders, kWriters>> {
   using S = DisruptorStorage<Sync, Wait, Orders, kWriters>;
-  static_assert(S::Strategy::kCrossProcess,
-                "this wait strategy sleeps on a process-local object: a writer in another "
-                "process could not wake its readers");
   static SegmentSpec segment_spec(std::uint8_t kind, const RingSpec& ring,
                                   const typename S::Options& options) {
     return {.kind = kind,
@@ -154,7 +153,11 @@ struct SharedRingOptions {
   // Single-writer storages only; a many-writer storage's ring is every
   // process's to write.
   RingRole role = RingRole::kReader;
+  // The counter of the first write, recorded in the header (Segment::header()).
+  // Creating only, at most RingOptions::kMaxFirstCounter.
+  std::uint64_t first_counter = 0;
 };
+static_assert(kMaxFirstCounter == RingOptions::kMaxFirstCounter);
 
 namespace detail {
 
@@ -185,11 +188,12 @@ absl::StatusOr<std::unique_ptr<Ring<Storage>>> ring_over(Segment segment, const 
 
 template <Shareable Storage>
 CreateOptions with_init(const RingSpec& ring, const typename Storage::Options& options,
-                        bool group_access) {
+                        const SharedRingOptions& shared) {
   CreateOptions create;
-  create.group_access = group_access;
-  create.init = [ring, options](std::byte* region) {
-    Storage::initialise(ring, region, /*first_counter=*/0, options);
+  create.group_access = shared.group_access;
+  create.first_counter = shared.first_counter;
+  create.init = [ring, options, first = shared.first_counter](std::byte* region) {
+    Storage::initialise(ring, region, first, options);
   };
   return create;
 }
@@ -203,7 +207,7 @@ absl::StatusOr<std::unique_ptr<Ring<Storage>>> create_ring(
   const absl::StatusOr<SegmentSpec> spec = segment_spec<Storage>(name.kind, ring, options);
   if (!spec.ok()) return spec.status();
   absl::StatusOr<Segment> segment =
-      Segment::create(name, *spec, detail::with_init<Storage>(ring, options, shared.group_access));
+      Segment::create(name, *spec, detail::with_init<Storage>(ring, options, shared));
   if (!segment.ok()) return segment.status();
   return detail::ring_over<Storage>(std::move(*segment), ring, options, shared.role);
 }
@@ -227,7 +231,7 @@ absl::StatusOr<std::unique_ptr<Ring<Storage>>> open_or_create_ring(
   const absl::StatusOr<SegmentSpec> spec = segment_spec<Storage>(name.kind, ring, options);
   if (!spec.ok()) return spec.status();
   absl::StatusOr<Segment> segment = Segment::open_or_create(
-      name, *spec, detail::with_init<Storage>(ring, options, shared.group_access));
+      name, *spec, detail::with_init<Storage>(ring, options, shared));
   if (!segment.ok()) return segment.status();
   if (created != nullptr) *created = segment->created();
   return detail::ring_over<Storage>(std::move(*segment), ring, options, shared.role);

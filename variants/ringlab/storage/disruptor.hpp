@@ -121,7 +121,7 @@ class DisruptorStorage {
   static constexpr std::string_view kName = "disruptor";
   static constexpr WriterMode kWriterMode = kWriters;
 
-  // Region: [sequencer][writer table][slots]. Inline, a slot is its marker
+  // Region: [sequencer][wait line][writer table][slots]. Inline, a slot is its marker
   // then its body, padded to whole cache lines; apart, the slots are a dense
   // marker array (padded to a line) then the bodies, each padded to whole
   // lines. Bodies end the region (the fuzz target's walk relies on it), and
@@ -131,7 +131,10 @@ class DisruptorStorage {
     return detail::round_up(8 * (marker_words + detail::body_words(spec.payload_capacity)),
                             detail::kCacheLine);
   }
-  static constexpr std::size_t writers_offset() { return Seq::region_bytes(); }
+  static constexpr std::size_t wait_line_offset() { return Seq::region_bytes(); }
+  static constexpr std::size_t writers_offset() {
+    return wait_line_offset() + WaitLine<Sync>::region_bytes();
+  }
   static constexpr std::size_t slots_offset() {
     return writers_offset() + Writers::region_bytes();
   }
@@ -151,6 +154,7 @@ class DisruptorStorage {
   static void initialise(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
                          const Options& options = {}) {
     Seq::initialise(region);
+    WaitLine<Sync>::initialise(region + wait_line_offset());
     for_each_word(spec, options, region, [](std::byte* base, std::size_t offset) {
       detail::construct_at_offset<Word>(base, offset);
     });
@@ -159,7 +163,8 @@ class DisruptorStorage {
   }
 
   // Over a region that initialise() has prepared (here or in another process).
-  // The wait strategy and the barrier's alert flag are this object's own.
+  // The wait strategy and the barrier's alert flag keep their shared words in
+  // the region's wait line, so they reach every process that maps it.
   DisruptorStorage(detail::AdoptRegion, const RingSpec& spec, std::byte* region,
                    const Options& options = {})
       : spec_(spec),
@@ -172,7 +177,9 @@ class DisruptorStorage {
         bodies_(region + bodies_offset(spec, options)),
         sequencer_(region, spec.capacity, options.mode),
         writers_(region + writers_offset()),
-        barrier_(*this, strategy_) {}
+        wait_line_(region + wait_line_offset()),
+        strategy_(wait_line_),
+        barrier_(*this, strategy_, wait_line_) {}
 
   // Owns the region's objects: constructs them now, destroys them at the end.
   DisruptorStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
@@ -185,6 +192,7 @@ class DisruptorStorage {
   ~DisruptorStorage() {
     if (!owns_objects_) return;
     Seq::destroy(region_);
+    WaitLine<Sync>::destroy(region_ + wait_line_offset());
     for_each_word(spec_, options_, region_, [](std::byte* base, std::size_t offset) {
       detail::destroy_at_offset<Word>(base, offset);
     });
@@ -344,6 +352,7 @@ class DisruptorStorage {
   Seq sequencer_;
   Writers writers_;
   typename Slot::Writer writer_;
+  WaitLine<Sync> wait_line_;
   Strategy strategy_;
   Barrier barrier_;
   bool owns_objects_ = false;
