@@ -3,7 +3,11 @@
 // run with --xproc-peer) attaches to it and reads. Besides the ring, the two
 // share a PeerControl (common/shared_block.hpp's SharedBlock): the task,
 // the start and stop flags, the latency acknowledgement and the reader's
-// results, which the peer copies there once it has stopped.
+// results, which the peer copies there once it has stopped. The scenarios:
+// latency_xproc, broadcast_xproc and oversub_xproc (cross_process.cpp, the
+// last with one control block per reader process), stalled_xproc
+// (cross_process_stalled.cpp); cross_process_run.hpp holds the benchmark's
+// side of them all.
 #pragma once
 
 #include <sys/types.h>
@@ -40,7 +44,9 @@ void copy_text(std::array<char, N>& field, std::string_view text) {
   field[n] = '\0';
 }
 
-enum class PeerScenario : std::uint32_t { kLatency = 1, kBroadcast = 2 };
+// kLatency: read and acknowledge stamped frames; kBroadcast: read and count;
+// kStalled: as kBroadcast, beside a busy thread on the peer's CPU when `hog` is 1.
+enum class PeerScenario : std::uint32_t { kLatency = 1, kBroadcast = 2, kStalled = 3 };
 
 // What the peer is to do: written by the benchmark before it spawns the peer
 // (the spawn orders it before everything the peer does), read-only after.
@@ -51,6 +57,7 @@ struct PeerTask {
   std::uint64_t payload = 0;
   std::uint64_t capacity = 0;
   std::int32_t cpu = -1;  // the peer's CPU; -1: left to the scheduler
+  std::uint32_t hog = 0;  // kStalled: 1 = a thread spins on `cpu` beside the reader
   StampClock::Calibration clock;  // the benchmark's: both sides convert ticks alike
 
   std::string_view variant_name() const { return variant.data(); }

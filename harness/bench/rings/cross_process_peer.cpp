@@ -1,11 +1,13 @@
-// The peer process of the cross-process scenarios (cross_process.cpp):
+// The peer process of the cross-process scenarios (cross_process.cpp,
+// cross_process_stalled.cpp):
 //   ringlab_bench --xproc-peer --control-fd=N --parent=PID
 // started by the benchmark, never by hand. It maps the control block it
 // inherited as descriptor N, attaches to the task's ring, stands at the start
-// line, reads as the in-process reader does until told to stop, copies its
-// results into the control block and exits. Whatever goes wrong is written
-// there as text for the benchmark's SkipWithError; nothing goes to stdout,
-// which may carry the benchmark's JSON.
+// line, reads as the in-process reader does until told to stop (beside a busy
+// thread on its CPU in stalled_xproc's stall 2), copies its results into the
+// control block and exits. Whatever goes wrong is written there as text for
+// the benchmark's SkipWithError; nothing goes to stdout, which may carry the
+// benchmark's JSON.
 #include <benchmark/benchmark.h>
 #include <sys/types.h>
 
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <stop_token>
 #include <system_error>
 #include <thread>
 
@@ -46,6 +49,16 @@ std::optional<long long> integer_flag(int argc, char** argv, std::string_view ke
   return std::nullopt;
 }
 
+// The busy thread of stall 2, spinning until stopped: a thread starts with its
+// creator's affinity, so it shares the pinned reader's CPU and the scheduler
+// preempts the reader at arbitrary points, inside a read too.
+std::jthread start_hog(const PeerControl& control) {
+  return std::jthread([&control](const std::stop_token& token) {
+    std::uint64_t spins = 0;
+    while (!token.stop_requested() && !control.stopping()) benchmark::DoNotOptimize(++spins);
+  });
+}
+
 template <class RingT>
 absl::Status read_for_benchmark(PeerControl& control,
                                 const typename RingT::StorageOptions& options) {
@@ -58,6 +71,9 @@ absl::Status read_for_benchmark(PeerControl& control,
   control.state.store(PeerState::kReady, kReportState);  // (X1) release: pairs with (X2)
   // (X4) acquire: pairs with (X3).
   while (control.command.load(kReadCommand) == PeerCommand::kWait) std::this_thread::yield();
+  // Joined on every way out (std::jthread asks it to stop first).
+  std::optional<std::jthread> hog;
+  if (task.hog == 1) hog.emplace(start_hog(control));
   ReaderLatency mine;
   if (latency) {
     reader.read_until_stopped(control, mine.tally, [&](const FrameBuffer& frame) {
@@ -68,13 +84,34 @@ absl::Status read_for_benchmark(PeerControl& control,
     reader.read_until_stopped(control, mine.tally,
                               [](const FrameBuffer& frame) { benchmark::DoNotOptimize(&frame); });
   }
+  hog.reset();
   control.result = mine;
   control.state.store(PeerState::kDone, kReportState);  // (X7) release: pairs with (X8)
   return absl::OkStatus();
 }
 
+// The task's fields that choose what the peer runs, checked before anything
+// rests on them: the block is shared memory, and its bytes are not trusted.
+absl::Status check_task(const PeerTask& task) {
+  switch (task.scenario) {
+    case PeerScenario::kLatency:
+    case PeerScenario::kBroadcast:
+    case PeerScenario::kStalled:
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown peer scenario ", static_cast<std::uint32_t>(task.scenario)));
+  }
+  if (task.hog > 1) return absl::InvalidArgumentError(absl::StrCat("hog = ", task.hog));
+  if (task.hog == 1 && (task.scenario != PeerScenario::kStalled || task.cpu < 0)) {
+    return absl::InvalidArgumentError("a hog runs in the stalled scenario, on a given CPU only");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status serve(PeerControl& control) {
   const PeerTask& task = control.task;
+  if (absl::Status s = check_task(task); !s.ok()) return s;
   StampClock::adopt(task.clock);
   if (task.cpu >= 0 && !pin_current_thread_to(task.cpu)) {
     return absl::InternalError(absl::StrCat("cannot pin the peer to CPU ", task.cpu));

@@ -10,7 +10,8 @@
 //             at arbitrary points, inside a read too.
 //   oversub   the latency loop with twice as many readers as CPUs, unpinned,
 //             per wait strategy (for_each_wait_strategy).
-// latency's twin with the reader in another process is in cross_process.cpp.
+// The twins with the readers in other processes: latency_xproc and
+// oversub_xproc in cross_process.cpp, stalled_xproc in cross_process_stalled.cpp.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
