@@ -119,10 +119,26 @@ TEST(CheckHeader, RejectsEveryTruncation) {
     const std::span<const std::byte> prefix(bytes.data(), size);
     const absl::Status s = check_header(prefix, small_spec(), size);
     ASSERT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << size << ": " << s;
-    EXPECT_NE(s.message().find(size < sizeof(LayoutHeader) ? "smaller than the 80-byte header"
+    EXPECT_NE(s.message().find(size < sizeof(LayoutHeader) ? "smaller than the 88-byte header"
                                                            : "total bytes"),
               absl::string_view::npos)
         << s;
+  }
+}
+
+// The first counter the header records is bounded as create bounds it: one
+// past the maximum is refused as corrupt, the maximum itself accepted.
+TEST(CheckHeader, RejectsAFirstCounterPastTheMaximum) {
+  std::vector<std::byte> bytes = valid_segment_bytes();
+  const auto set_first = [&](std::uint64_t first) {
+    std::memcpy(bytes.data() + offsetof(LayoutHeader, first_counter), &first, sizeof first);
+  };
+  set_first(kMaxFirstCounter);
+  EXPECT_TRUE(check(bytes, small_spec()).ok());
+  for (const std::uint64_t bad : {kMaxFirstCounter + 1, ~std::uint64_t{0}}) {
+    set_first(bad);
+    expect_error(check(bytes, small_spec()), absl::StatusCode::kFailedPrecondition,
+                 "first counter: segment has");
   }
 }
 
@@ -138,6 +154,11 @@ TEST(CheckHeader, RejectsTotalBytesThatDoNotAddUp) {
   std::memcpy(bytes.data() + offsetof(LayoutHeader, total_bytes), &total, sizeof total);
   expect_error(check(bytes, small_spec()), absl::StatusCode::kFailedPrecondition,
                "do not add up");
+}
+
+bool is_first_counter(std::size_t offset) {
+  return offset >= offsetof(LayoutHeader, first_counter) &&
+         offset < offsetof(LayoutHeader, first_counter) + sizeof(std::uint64_t);
 }
 
 // The bytes the header check ignores: the shared state word (the attacher
@@ -162,7 +183,11 @@ TEST(CheckHeader, EverySingleByteCorruptionFailsWithAMessageOrIsIgnored) {
       std::vector<std::byte> bytes = valid;
       bytes[offset] = static_cast<std::byte>(value);
       const absl::Status s = check(bytes, small_spec());
-      if (value == original || is_unchecked_offset(offset)) {
+      std::uint64_t first = 0;
+      std::memcpy(&first, bytes.data() + offsetof(LayoutHeader, first_counter), sizeof first);
+      // The first counter is checked by its bound only: any value up to it is a ring's start.
+      if (value == original || is_unchecked_offset(offset) ||
+          (is_first_counter(offset) && first <= kMaxFirstCounter)) {
         EXPECT_TRUE(s.ok()) << "offset " << offset << " value " << int{value} << ": " << s;
       } else {
         EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition)
@@ -330,7 +355,7 @@ TEST_F(SegmentTest, ATruncatedObjectIsRefused) {
   with_raw_fd(path(), [](int fd) { ASSERT_EQ(::ftruncate(fd, 40), 0); });
   expect_error(Segment::attach(name_, small_spec()).status(),
                absl::StatusCode::kFailedPrecondition,
-               "size: object is 40 bytes, smaller than the 80-byte header");
+               "size: object is 40 bytes, smaller than the 88-byte header");
   with_raw_fd(path(), [](int fd) { ASSERT_EQ(::ftruncate(fd, 0), 0); });
   expect_error(Segment::attach(name_, small_spec()).status(),
                absl::StatusCode::kFailedPrecondition, "object is 0 bytes");

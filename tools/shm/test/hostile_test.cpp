@@ -69,7 +69,7 @@ TEST(ToolHostile, RandomBytes) {
 TEST(ToolHostile, EmptyObject) {
   TestSegment segment;
   write_file(segment.path(), {});
-  expect_refused_everywhere(segment, "smaller than the 80-byte header");
+  expect_refused_everywhere(segment, "smaller than the 88-byte header");
 }
 
 TEST(ToolHostile, TruncatedSegment) {
