@@ -4,7 +4,7 @@
 //                 that is no pid, after Sync::kWriterStallBound when the owner
 //                 is 0 or was never registered); a live owner's marker is never
 //                 taken over, and the writer behind it drops its own frame
-//   OwnerEntries  an exited process's writer-table entry
+//   OwnerEntries  readers take no writer-table entry; an exited process's entry
 //                 is reused ([OwnerEntryReuse]), so a writer killed after 255
 //                 earlier writer processes can still be taken over; a table
 //                 full of live writers refuses the next with ResourceExhausted
@@ -194,6 +194,24 @@ TYPED_TEST(WriterStall, LiveOwnerIsNeverTakenOverTheFrameBehindIsDropped) {
 template <class V>
 using OwnerEntries = OwnerTest<V>;
 TYPED_TEST_SUITE(OwnerEntries, MultiWriterVariants, VariantNames);
+
+// Processes that only read take no entry: the table holds the one writer's.
+TYPED_TEST(OwnerEntries, ReadersTakeNoEntry) {
+  (void)this->write_a_lap_in_a_child();
+  std::vector<pid_t> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.push_back(spawn([&] {
+      const auto ring = this->template attach<TypeParam>();
+      CheckedReader<Ring<typename TypeParam::Storage>> reader(*ring, RingCursor::from_start(), false);
+      reader.poll();
+      require(reader.tally().delivered == kCapacity && reader.tally().torn == 0, "read the lap");
+    }));
+  }
+  for (const pid_t r : readers) EXPECT_TRUE(reap(r).clean());
+  int taken = 0;
+  for (std::uint64_t o = 1; o <= TestFixture::Table::kOwners; ++o) taken += this->entry(o).load() != 0;
+  EXPECT_EQ(taken, 1) << "only the one writer process may hold an entry";
+}
 
 // 300 writer processes come and go, more than the table's entries; the next
 // is killed mid-write, and a writer that laps onto its slot takes it over.

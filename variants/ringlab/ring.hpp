@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <mutex>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -89,10 +90,12 @@ inline constexpr bool kCheckWriterThread = false;
 // does; a caller handing the writer role to another thread synchronises with
 // it by its own means).
 struct RingOrders {
-  static constexpr std::array<OrderSite, 3> kSites{{
+  static constexpr std::array<OrderSite, 5> kSites{{
       {"writer_thread.load (T1)", AtomicOp::kLoad, std::memory_order_relaxed, ""},
       {"writer_thread.take (T2)", AtomicOp::kRmw, std::memory_order_relaxed, ""},
       {"writer_thread.release (T3)", AtomicOp::kStore, std::memory_order_relaxed, ""},
+      {"writer_entry.due_load (T4)", AtomicOp::kLoad, std::memory_order_acquire, "T5"},
+      {"writer_entry.due_store (T5)", AtomicOp::kStore, std::memory_order_release, "T4"},
   }};
   static_assert(tags_unique(kSites));
 };
@@ -103,6 +106,9 @@ class Ring {
   using storage_type = Storage;
   using StorageOptions = typename Storage::Options;
   static constexpr bool kSingleWriter = Storage::kWriterMode == WriterMode::kSingle;
+  // Many writers, each process registered in the region's writer table.
+  static constexpr bool kTakesWriterEntry =
+      !kSingleWriter && requires(Storage& s) { s.register_writer_process(); };
 
   static absl::StatusOr<std::unique_ptr<Ring>> create(std::uint8_t kind, const RingSpec& spec,
                                                       const RingOptions& options = {},
@@ -354,6 +360,17 @@ class Ring {
     return storage_.read_counter(counter, out);
   }
 
+  // --- Many-writer rings in shared memory ---
+
+  // The process takes its writer-table entry at its first write, not now, so
+  // that a process that only reads takes none (shm/shared_ring.hpp calls this
+  // as it opens the ring, before any thread of the process can write).
+  void defer_writer_entry()
+    requires kTakesWriterEntry
+  {
+    writer_entry_due_.store(true, order_of<RingOrders>("T5"));  // (T5)
+  }
+
   // --- Single-writer rings ---
 
   // Makes this process the ring's writer: FailedPrecondition naming the
@@ -477,11 +494,15 @@ class Ring {
 
   // A single-writer ring refuses writes from a process without the lease and,
   // in checked builds, from a second thread [SoleWriter]. A many-writer ring in
-  // shared memory whose process found no writer-table entry refuses writes.
-  // Nothing else pays.
+  // shared memory takes its process's writer-table entry at the first write,
+  // so that readers take none. Nothing else pays.
   absl::Status check_writer() {
-    if constexpr (!kSingleWriter && requires { storage_.needs_writer_entry(); }) {
-      if (storage_.needs_writer_entry()) [[unlikely]] return writer_table_full();
+    if constexpr (kTakesWriterEntry) {
+      // (T4) acquire: pairs with (T5). Once it reads false the storage's owner
+      // number is written, before this thread's write reads it.
+      if (writer_entry_due_.load(order_of<RingOrders>("T4"))) [[unlikely]] {
+        return take_writer_entry();
+      }
     }
     if constexpr (kSingleWriter) {
       if (!holds_lease_) [[unlikely]] return writer_error("this process does not hold the writer lease");
@@ -540,11 +561,20 @@ class Ring {
     return absl::InvalidArgumentError(absl::StrCat(
         "payload of ", size, " bytes exceeds the ring's payload capacity ", spec_.payload_capacity));
   }
-  [[gnu::cold, gnu::noinline]] absl::Status writer_table_full() const {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "ring of kind ", kind_, ": every writer-table entry belonged to a live process, or to a "
-        "dead one whose unfinished slot no writer had taken over, when this process opened the "
-        "ring; open it again once one exits"));
+  // The first write of a process (or a retry after a full table): one thread
+  // registers while the others wait on the mutex, so no thread reads the owner
+  // number while another writes it.
+  [[gnu::cold, gnu::noinline]] absl::Status take_writer_entry() {
+    std::lock_guard lock(writer_entry_mutex_);
+    if (!writer_entry_due_.load(order_of<RingOrders>("T4"))) return absl::OkStatus();  // (T4)
+    if (!storage_.register_writer_process()) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "ring of kind ", kind_, ": every writer-table entry belongs to a live writer process, "
+          "or to a dead one whose unfinished slot no writer has taken over yet; retry once one "
+          "exits or a writer laps that slot"));
+    }
+    writer_entry_due_.store(false, order_of<RingOrders>("T5"));  // (T5) release: pairs with (T4)
+    return absl::OkStatus();
   }
   [[gnu::cold, gnu::noinline]] absl::Status writer_error(const char* why) const {
     return absl::FailedPreconditionError(
@@ -567,6 +597,10 @@ class Ring {
   Storage storage_;
   bool holds_lease_ = false;  // single writer: this process is the writer
   std::atomic<std::thread::id> writer_thread_{};  // checked builds only
+  // Shared memory, many writers: this process has no writer-table entry yet
+  // (defer_writer_entry); the first write takes one.
+  std::atomic<bool> writer_entry_due_{false};
+  std::mutex writer_entry_mutex_;
 };
 
 }  // namespace ringlab

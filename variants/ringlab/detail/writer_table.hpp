@@ -11,8 +11,9 @@
 // that number: dead processes write nothing more, and a marker that named the
 // old owner was gone before the entry changed. A stale read of an entry (0, or
 // the old pid) only delays a takeover.
-// Every process that opens a many-writer shared ring takes one (readers too),
-// so kOwners bounds the processes alive at once, not those ever started.
+// A process takes one at its first write (Ring::check_writer); readers take
+// none. So kOwners bounds the writer processes alive at once, not those ever
+// started nor the readers.
 // kOwners is 255, unless the Sync policy says fewer (kMaxWriterProcesses): the
 // model checker's does, since every entry is an atomic it must track.
 //

@@ -13,9 +13,9 @@
 // SharedRingOptions::first_counter (0 by default), which the header records.
 //
 // Writers. A many-writer storage's ring may be written by every process that
-// opens it (each takes an entry in the segment's writer table as it opens the
-// ring; its writes are ResourceExhausted if every entry belonged to a live
-// process then). A single-writer
+// opens it (each takes an entry in the segment's writer table at its first
+// write, so readers take none; a write is ResourceExhausted while every entry
+// belongs to a live writer process). A single-writer
 // storage's ring (WriterMode::kSingle) has one writer process at a time, and
 // each process says which it is by SharedRingOptions::role:
 //   kReader (the default)  opens the ring without writing it; Ring::write,
@@ -177,11 +177,11 @@ absl::StatusOr<std::unique_ptr<Ring<Storage>>> ring_over(Segment segment, const 
     if (role == RingRole::kWriter) {
       if (absl::Status s = adopted->take_writer_lease(); !s.ok()) return about(shm, s);
     }
-  } else if constexpr (requires { adopted->storage().register_writer_process(); }) {
-    // Registered here, before any thread of this process can write: a full
-    // table (every entry a live process's) makes this ring's writes
-    // ResourceExhausted (Ring::check_writer), never writes as owner 0.
-    (void)adopted->storage().register_writer_process();
+  } else if constexpr (Ring<Storage>::kTakesWriterEntry) {
+    // The process registers at its first write (Ring::check_writer), so that
+    // readers take no entry; a full table then makes that write
+    // ResourceExhausted, never a write as owner 0.
+    adopted->defer_writer_entry();
   }
   return adopted;
 }

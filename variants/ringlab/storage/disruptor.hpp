@@ -202,9 +202,9 @@ class DisruptorStorage {
   DisruptorStorage& operator=(const DisruptorStorage&) = delete;
 
   // For a region shared between processes, many writers: registers this
-  // process as a writer [DeadWriterTakeover] (see SeqlockStorage), and as the
-  // owner of the reader gates it registers [DeadGateRelease]. Before the
-  // storage is used. False when the writer table is full.
+  // process as a writer [DeadWriterTakeover] (see SeqlockStorage), at its first
+  // write. False when the writer table is full. (Reader gates record the
+  // process id itself [DeadGateRelease], so readers need no entry.)
   bool register_writer_process()
     requires(kWriters == WriterMode::kMulti)
   {
@@ -214,11 +214,6 @@ class DisruptorStorage {
                                [this](std::uint64_t i) -> Word& { return marker(i); });
     });
     return writer_.owner != Writers::kNoOwner;
-  }
-  // Shared memory, many writers: whether registering found no entry (then
-  // Ring::check_writer refuses this process's writes).
-  bool needs_writer_entry() const {
-    return writer_.table != nullptr && writer_.owner == Writers::kNoOwner;
   }
 
   // Single writer: as SeqlockStorage::take_writer_lease. The sequencer then

@@ -129,7 +129,8 @@ class SeqlockStorage {
   // For a region shared between processes, many writers: registers this
   // process as a writer, so that a writer of another process may take over a
   // slot this one leaves mid-write by dying [DeadWriterTakeover], and this one
-  // may take over theirs. Before the storage is used. False when the table is
+  // may take over theirs. At its first write (Ring::check_writer, one thread
+  // at a time), so that readers take no entry. False when the table is
   // full (then neither).
   bool register_writer_process()
     requires(kWriters == WriterMode::kMulti)
@@ -140,11 +141,6 @@ class SeqlockStorage {
                                [this](std::uint64_t i) -> Word& { return marker(i); });
     });
     return writer_.owner != Writers::kNoOwner;
-  }
-  // Shared memory, many writers: whether registering found no entry (then
-  // Ring::check_writer refuses this process's writes).
-  bool needs_writer_entry() const {
-    return writer_.table != nullptr && writer_.owner == Writers::kNoOwner;
   }
 
   // Single writer: makes this process the writer [SoleWriter], taking the
