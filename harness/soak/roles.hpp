@@ -33,6 +33,9 @@ inline constexpr std::uint8_t kKind = 13;
 // Small enough that writers lap the slot of a killed writer within a few
 // milliseconds, large enough that readers are not lapped at every poll.
 inline constexpr RingSpec kSpec{64, 48};
+// Rings start just below 2^32 (recorded in the segment's header), so a soak of
+// a few seconds already writes across that edge between processes.
+inline constexpr std::uint64_t kFirstCounter = (std::uint64_t{1} << 32) - 4096;
 // [StallBound] How long a reader waits on a killed writer's counter.
 inline constexpr std::chrono::milliseconds kReaderStallBound{50};
 // How long a gated reader retries for a gate while dead readers still hold them.

@@ -89,7 +89,8 @@ class VariantSoak {
   Figures run() {
     using Storage = typename V::shared_ring::storage_type;
     (void)shm::Segment::unlink(name_);
-    auto ring = shm::create_ring<Storage>(name_, kSpec, V::shared_options());
+    auto ring = shm::create_ring<Storage>(name_, kSpec, V::shared_options(),
+                                          {.first_counter = kFirstCounter});
     if (!ring.ok()) {
       fail(absl::StrCat("create_ring: ", ring.status().ToString()));
       return figures_;

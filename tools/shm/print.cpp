@@ -92,14 +92,15 @@ void print_show(std::ostream& out, const SegmentReport& r) {
   out << absl::StrFormat("payload       %d bytes\n", h.payload_capacity);
   out << absl::StrFormat("slot stride   %d bytes\n", h.slot_stride);
   out << absl::StrFormat("region        offset %d, %d bytes\n", h.region_offset, h.region_bytes);
+  out << absl::StrFormat("first counter %d\n", h.first_counter);
   out << absl::StrFormat("creator       pid %d %s, uid %d\n", h.creator_pid,
                          alive_word(r.creator_alive), h.creator_uid);
   if (r.head_corrupt) {
     out << absl::StrFormat("head          %d (beyond any counter: corrupt; slots not read)\n", r.head);
-  } else if (r.head == 0) {
-    out << "head          0 (no counter claimed yet)\n";
+  } else if (r.head <= h.first_counter) {
+    out << absl::StrFormat("head          %d (no counter claimed yet)\n", r.head);
   } else {
-    const std::uint64_t first = r.head > h.capacity ? r.head - h.capacity : 0;
+    const std::uint64_t first = std::max(h.first_counter, r.head - std::min(r.head, h.capacity));
     out << absl::StrFormat("head          %d (counters %d..%d may still be in the ring)\n", r.head,
                            first, r.head - 1);
   }
