@@ -2,8 +2,8 @@
 // attaches to the variant's ring in shared memory, then loops: a writer claims
 // a counter and publishes the self-checking frame of that counter; a reader
 // polls with a stall-bounded cursor and checks every frame it is given. Both
-// look at their seat's `die` word between operations, for the variants that
-// may only be killed there (run.hpp).
+// look at their seat's `die` word between operations, for the processes that
+// may only be killed there (rwlock's readers: run.hpp).
 #pragma once
 
 #include <signal.h>

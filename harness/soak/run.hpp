@@ -33,11 +33,12 @@
 
 namespace ringlab::soak {
 
-// pthread rwlocks are not robust: a process killed holding a slot's lock
-// wedges that slot for good. Until the rwlock variant has a lock that a dead
-// holder's successor can recover, its processes die only between operations.
-// Flip this once that lock lands, and the rwlock variant is killed anywhere.
-inline constexpr bool kRwlockKillsBetweenOperationsOnly = true;
+// An rwlock slot's lock word names its writer, so a writer killed holding it
+// is recovered [DeadWriterRecovery]: rwlock writers die anywhere. Its reader
+// count names no one, so a reader killed inside a slot's shared lock leaves a
+// count that stays until Ring::reset (a stated limit): rwlock readers die only
+// between operations. Flip this once shared holds can be recovered.
+inline constexpr bool kRwlockReadersDieBetweenOperationsOnly = true;
 
 // How long a process lives before it is killed, in milliseconds: short, so
 // that a minute starts thousands of processes. Readers live longer, so that
@@ -56,9 +57,10 @@ struct Plan {
   std::uint64_t serial = 0;   // names this run's segments apart from others'
 };
 
+// Whether V's readers die only at safe points (its writers die anywhere).
 template <class V>
-constexpr bool kills_between_operations() {
-  return V::storage == "rwlock" && kRwlockKillsBetweenOperationsOnly;
+constexpr bool readers_die_between_operations() {
+  return V::storage == "rwlock" && kRwlockReadersDieBetweenOperationsOnly;
 }
 
 // How a child that ended by itself ended: the reason it left in its seat, or
@@ -81,7 +83,7 @@ class VariantSoak {
   VariantSoak(const Plan& plan, std::mt19937_64& random) : plan_(plan), random_(random) {
     figures_.variant = std::string(V::name);
     figures_.single_writer = V::single_writer;
-    figures_.kills_between_operations = kills_between_operations<V>();
+    figures_.readers_die_between_operations = readers_die_between_operations<V>();
     name_ = shm::SegmentName{
         absl::StrCat("soak", ::getpid(), "-", plan.serial, "-", std::string(V::name)), kKind, ""};
   }
@@ -193,7 +195,7 @@ class VariantSoak {
   // Kills the child (at once, or at its next safe point) and collects it.
   void end_child(Child& child) {
     harness::Exit exit;
-    if (kills_between_operations<V>()) {
+    if (!child.writer && readers_die_between_operations<V>()) {
       child.seat->die.store(1, std::memory_order_release);
       const auto deadline = harness::ChildClock::now() + kSafePointLimit;
       while (!harness::ended(child.pid, exit)) {

@@ -47,9 +47,9 @@ int soak(const Options& options) {
   std::mt19937_64 random(summary.seed);
   std::fprintf(stderr, "[soak] %zu variants, %.0f s in all, seed %llu\n", names.size(),
                options.seconds, static_cast<unsigned long long>(summary.seed));
-  if (kRwlockKillsBetweenOperationsOnly &&
+  if (kRwlockReadersDieBetweenOperationsOnly &&
       std::find(names.begin(), names.end(), "rwlock") != names.end()) {
-    std::fprintf(stderr, "[soak] rwlock: kills between operations only\n");
+    std::fprintf(stderr, "[soak] rwlock: writers killed anywhere, readers between operations\n");
   }
   Plan plan{options.seconds / static_cast<double>(names.size()), kProgressBoundSeconds, 0};
   harness::ShareableVariants::for_each([&]<class V>() {

@@ -17,7 +17,7 @@ SOAK_PREFIX = "soak-"
 class SoakVariant:
     name: str
     writers: str                 # "multi" | "single"
-    kills: str                   # "anywhere" | "between-operations"
+    kills: str                   # "anywhere" | "readers-between-operations"
     processes_started: int
     writer_kills: int
     reader_kills: int

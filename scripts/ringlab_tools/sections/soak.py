@@ -10,7 +10,8 @@ from ..soak import Soak, SoakFinding, SoakVariant
 
 def _kills(v: SoakVariant) -> str:
     text_ = f"{v.writer_kills} w, {v.reader_kills} r"
-    return text_ + (" (between operations only)" if v.kills == "between-operations" else "")
+    return text_ + (" (readers between operations only)"
+                    if v.kills == "readers-between-operations" else "")
 
 
 def soak_cells(v: SoakVariant) -> list[str]:

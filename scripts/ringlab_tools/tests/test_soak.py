@@ -31,13 +31,13 @@ class Reading(unittest.TestCase):
         spin = soak.variants["disruptor-spin"]
         self.assertFalse(spin.passed)
         self.assertIn("stayed Pending", spin.failures[0])
-        self.assertEqual(soak.variants["rwlock"].kills, "between-operations")
+        self.assertEqual(soak.variants["rwlock"].kills, "readers-between-operations")
         self.assertFalse(soak.passed)
 
     def test_soak_md_has_a_row_per_variant_and_the_failures(self):
         text = soak_markdown(read_soak(FIXTURE))
         self.assertIn("| **seqlock** | 794 | 528 w, 266 r |", text)
-        self.assertIn("(between operations only)", text)
+        self.assertIn("(readers between operations only)", text)
         self.assertIn("- disruptor-spin: recovery stopped", text)
         self.assertIn("verdict **fail**", text)
 
