@@ -11,12 +11,12 @@
 
 #include <array>
 #include <atomic>
-#include <mutex>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <span>

@@ -177,9 +177,8 @@ class DisruptorStorage {
         bodies_(region + bodies_offset(spec, options)),
         sequencer_(region, spec.capacity, options.mode),
         writers_(region + writers_offset()),
-        wait_line_(region + wait_line_offset()),
-        strategy_(wait_line_),
-        barrier_(*this, strategy_, wait_line_) {}
+        strategy_(WaitLine<Sync>(region + wait_line_offset())),
+        barrier_(*this, strategy_, WaitLine<Sync>(region + wait_line_offset())) {}
 
   // Owns the region's objects: constructs them now, destroys them at the end.
   DisruptorStorage(const RingSpec& spec, std::byte* region, std::uint64_t first_counter,
@@ -347,7 +346,6 @@ class DisruptorStorage {
   Seq sequencer_;
   Writers writers_;
   typename Slot::Writer writer_;
-  WaitLine<Sync> wait_line_;
   Strategy strategy_;
   Barrier barrier_;
   bool owns_objects_ = false;
