@@ -114,12 +114,14 @@ using SoleSeqlockTable = SeqlockTableOf<WriterMode::kSingle>;
 struct RwlockTable {
   using Orders = RwlockOrders;
   static constexpr std::string_view kName = "RwlockOrders";
-  static constexpr std::array<SiteExpectation, 10> kExpect{{
+  static constexpr std::array<SiteExpectation, 17> kExpect{{
       {"head.claim (1)", Expect::kNothingWeaker, ""},
       {"head.load (2)", Expect::kNothingWeaker, ""},
       {"reset.store (3)", Expect::kNothingWeaker, ""},
-      // (R1)..(R7), detail/slot_lock.hpp: the slot data is Relacy's plain
-      // cells, so a lock that orders nothing shows as a data race.
+      // (R1)..(R14), detail/slot_lock.hpp: in the unbounded scenarios the slot
+      // data is Relacy's plain cells, so a lock that orders nothing shows as a
+      // data race; the bounded ones (revocable holds) use atomic cells (R9),
+      // (R10), and check that a revoked reader keeps nothing.
       {"lock.load (R1)", Expect::kNothingWeaker, ""},
       {"lock.writer_cas (R2)", Expect::kMustCatch, ""},
       {"lock.writer_cas_failure (R3)", Expect::kNothingWeaker, ""},
@@ -127,6 +129,13 @@ struct RwlockTable {
       {"lock.reader_cas_failure (R5)", Expect::kNothingWeaker, ""},
       {"lock.writer_unlock (R6)", Expect::kMustCatch, ""},
       {"lock.reader_unlock (R7)", Expect::kMustCatch, ""},
+      {"lock.reader_unlock_failure (R8)", Expect::kNothingWeaker, ""},
+      {"cell.store (R9)", Expect::kNothingWeaker, ""},
+      {"cell.load (R10)", Expect::kNothingWeaker, ""},
+      {"blocked.load (R11)", Expect::kNothingWeaker, ""},
+      {"blocked.stamp (R12)", Expect::kNothingWeaker, ""},
+      {"blocked.stamp_failure (R13)", Expect::kNothingWeaker, ""},
+      {"blocked.clear (R14)", Expect::kNothingWeaker, ""},
   }};
 };
 

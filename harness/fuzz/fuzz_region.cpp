@@ -184,7 +184,10 @@ void run(std::span<const std::uint8_t> script_bytes, std::span<const std::uint8_
   std::byte* const region = segment->region();
   const RegionMap map = shm::hostile::region_map<V>(spec);
   require(segment->region_bytes() == map.bytes, "the region is the storage's size");
-  // The input's bytes over the region, all but the rwlock's pthread locks.
+  // The input's bytes over the region, all but rwlock's lock words: nearly any
+  // value there (a count, a live pid) costs each operation on the slot the
+  // 1 s stall bound, which would starve the fuzzer. shm.hostile plants
+  // random and chosen lock words with a 20 ms bound.
   for (std::size_t i = 0; i < std::min(map.bytes, region_bytes.size()); ++i) {
     if (!map.in_rw_lock(i, 1)) region[i] = static_cast<std::byte>(region_bytes[i]);
   }
@@ -226,7 +229,7 @@ void run(std::span<const std::uint8_t> script_bytes, std::span<const std::uint8_
       case 7: poll_from(r, counter_from(script, r), true, spec); break;
       case 8: {
         // A poke: another process writes a word of the region meanwhile
-        // (never into an rwlock's pthread lock).
+        // (never into an rwlock's lock word, as above).
         const std::size_t at = (std::size_t{script.byte()} << 8 | script.byte()) % map.bytes / 8 * 8;
         const std::uint64_t value = script.word();
         if (!map.in_rw_lock(at, 8)) std::memcpy(region + at, &value, 8);

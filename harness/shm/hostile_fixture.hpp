@@ -122,13 +122,13 @@ struct RegionMap {
   std::vector<std::size_t> markers;     // versioned slots, by slot index
   std::vector<std::size_t> bodies;      // versioned slots: body word 0 (id); meta at +16
   std::vector<std::size_t> rw_slots;    // rwlock slot headers
-  std::size_t rw_lock_bytes = 0;        // the pthread lock at the start of each
+  std::size_t rw_lock_bytes = 0;        // the lock word at the start of each
 
   static constexpr std::size_t kGateCache = 64;
   static constexpr std::size_t gate(std::size_t g) { return (2 + g) * 64; }
   static constexpr std::size_t gate_owner(std::size_t g) { return gate(g) + 8; }
   static constexpr std::size_t kGates = 32;
-  // Whether bytes [offset, offset + n) touch a slot's pthread lock.
+  // Whether bytes [offset, offset + n) touch a slot's lock word.
   bool in_rw_lock(std::size_t offset, std::size_t n) const {
     for (const std::size_t slot : rw_slots) {
       if (offset + n > slot && offset < slot + rw_lock_bytes) return true;
@@ -215,17 +215,15 @@ constexpr std::uint64_t prefilled_counter(std::size_t s) {
   return c;
 }
 
-// Seeded random bytes over the whole region (for rwlock, all but the pthread
-// locks: a corrupted pthread lock is outside what any reader can defend; see
-// rwlock_lock_word_cases()).
+// Seeded random bytes over the whole region, rwlock's lock words included: a
+// word naming a live writer costs an operation the stall bound, a count
+// nobody holds is revoked by the next writer [RevocableReads], and any other
+// writer pid reads as gone and is recovered.
 inline Corruption random_bytes(std::uint32_t seed) {
   return {absl::StrCat("random_seed", seed),
           [seed](std::byte* region, const RegionMap& m) {
             std::mt19937_64 rng(seed);
-            for (std::size_t i = 0; i + 8 <= m.bytes; i += 8) {
-              const std::uint64_t word = rng();
-              if (!m.in_rw_lock(i, 8)) poke64(region, i, word);
-            }
+            for (std::size_t i = 0; i + 8 <= m.bytes; i += 8) poke64(region, i, rng());
           },
           false};
 }

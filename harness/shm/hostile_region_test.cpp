@@ -154,11 +154,12 @@ TYPED_TEST(HostileRegion, MapMatchesLayout) {
       poke64(region.data(), map.rw_held(s), 1000 + s);
       poke32(region.data(), map.rw_length(s), 17);
       region.data()[map.rw_abandoned(s)] = std::byte{85};
-      poke64(region.data(), map.rw_lock(s), std::uint64_t{4242} << 32 | 7);
+      poke64(region.data(), map.rw_lock(s), ringlab::detail::writer_word(4242, 5) | 7);
       const auto peek = ring->storage().peek_slot(s);
       poke64(region.data(), map.rw_lock(s), 0);  // free again
       EXPECT_EQ(peek.writer_pid, 4242u);
       EXPECT_EQ(peek.readers, 7u);
+      EXPECT_EQ(peek.generation, 5u);
       EXPECT_EQ(peek.held, 1000 + s);
       EXPECT_EQ(peek.length, 17u);
       EXPECT_EQ(peek.abandoned, 85u);
@@ -255,12 +256,15 @@ TYPED_TEST(HostileRegion, RwlockSlotFields) {
       r[m.rw_abandoned(s)] = std::byte{85};
     }));
     // ---- rwlock lock-word cases ----------------------------------------------
-    // The slot lock word (detail/slot_lock.hpp): pid << 32 | reader count. A
-    // writer pid that is no pid or a dead one is recovered; a live one (init)
-    // and a reader count nobody holds are waited for only the stall bound.
+    // The slot lock word (detail/slot_lock.hpp): generation, writer pid,
+    // reader count. A writer pid that is no pid or a dead one is recovered; a
+    // live one (init) is waited for only the stall bound; a reader count
+    // nobody holds is revoked by the next writer after the bound.
+    using ringlab::detail::writer_word;
     for (const std::uint64_t word :
-         {std::uint64_t{0xFFFF'FFFF} << 32, dead_pid() << 32, std::uint64_t{1} << 32,
-          std::uint64_t{3}, ~std::uint64_t{0}}) {
+         {writer_word(ringlab::detail::kPidField), writer_word(dead_pid(), 9), writer_word(1),
+          std::uint64_t{3}, ringlab::detail::kMaxReaders, writer_word(0, 77) | 2,
+          ~std::uint64_t{0}}) {
       cases.push_back(each_slot(absl::StrCat("lock_word_", word),
                                 [word](std::byte* r, const RegionMap& m, std::size_t s) {
                                   poke64(r, m.rw_lock(s), word);

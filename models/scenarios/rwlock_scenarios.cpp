@@ -19,9 +19,16 @@
 //        replacing, when A died before its first store), nothing torn.
 //   dead_reader: a reader process dies holding the slot's shared lock; with
 //        bounded lock waits [LockStallBound] (as in shared memory: the other
-//        scenarios wait unbounded, as in one process) the writer of the next lap must
-//        return, having written its frame whole or dropped it (never part of
-//        it); a polling reader's loss stays exact.
+//        scenarios wait unbounded, as in one process) the writer of the next
+//        lap revokes the dead hold [RevocableReads] and writes its frame whole;
+//        the word is left with no count of the dead reader's generation
+//        unrevoked unless it was taken after that writer; a polling reader's
+//        loss stays exact.
+//   revoked_reader: bounded too; two live reader processes copy the slot's
+//        frame while the writer of the next lap waits, revokes and writes: a
+//        reader's copy is whole whenever it says Copied (a revoked reader
+//        says Writing and keeps nothing), and its late unlock never takes a
+//        count of a later generation (the second reader may lock in between).
 //
 // Mutants: each single site of RwlockOrders weakened (mutation.hpp); ctest
 // runs those the committed list (expectations.hpp) says must be caught.
@@ -132,20 +139,20 @@ struct RwlockDeadWriter : Scenario<RwlockDeadWriter<Storage, kPoint, kLapper>, 3
 };
 
 // The Relacy policy with bounded lock waits, as shm::ProcessSharedSync has:
-// RelacySync's bound is a few ticks of its fake clock (one per now()).
+// RelacySync's bound is a few ticks of its fake clock (one per now()), and a
+// wait yields after one spin, so that a writer reaches the bound while a live
+// reader is still inside its copy.
 struct ShortStallSync : RelacySync {
   static constexpr bool kBoundedLockWaits = true;
+  static constexpr unsigned kSpinsBeforeYield = 1;
 };
 
-// Capacity 1, counters from 2^32 - 1; the slot holds frame kFirst. Thread 0 is
-// writer process W (kNext, a lap later); thread 1 a reader process that takes
-// the slot's shared lock and dies holding it (its count stays); thread 2 a
-// reader process polling from kFirst. W must return either way: written whole
-// (it got the lock first) or dropped after the bound, never in part.
+// Capacity 1 under bounded lock waits, counters from 2^32 - 1: the slot holds
+// frame kFirst, and kNext (a lap later) is claimed for thread 0, writer
+// process W. Each thread adopts the region as a process of its own.
 template <class Orders>
-struct RwlockDeadReader : Scenario<RwlockDeadReader<Orders>, 3> {
+struct BoundedLap {
   using Storage = RwlockStorage<ShortStallSync, Orders>;
-  using Lock = detail::SlotLock<ShortStallSync, Orders>;
   static constexpr std::uint64_t kFirst = k32BitEdge;
   static constexpr std::uint64_t kNext = kFirst + 1;
   static constexpr std::uint64_t kEnd = kNext + 1;
@@ -154,25 +161,56 @@ struct RwlockDeadReader : Scenario<RwlockDeadReader<Orders>, 3> {
   detail::AlignedRegion region{Storage::region_bytes(spec)};
   std::optional<Storage> storage;
   std::array<std::optional<Storage>, 3> views;
-  Processes processes;
-  PollTally reader{RingCursor::from_counter(kFirst), kFirst, 1};
-  bool count_left = false;  // thread 1's lock_shared succeeded (only it writes this)
 
   void before() {
     storage.emplace(spec, region.data(), kFirst, typename Storage::Options{});
     publish_frame(*storage, storage->claim(), 0);
     RL_ASSERT(storage->claim() == kNext);
   }
+  Storage& adopt(unsigned index) {
+    return views[index].emplace(detail::kAdoptRegion, spec, region.data(),
+                                typename Storage::Options{});
+  }
+  std::uint64_t word() const { return storage->lock_word(kFirst).load(std::memory_order_relaxed); }
+  // W's frame, whole, after the run.
+  void check_next(const Storage& view, FrameBuffer& out) const {
+    RL_ASSERT(view.read_counter(kNext, out) == SlotRead::kCopied);
+    check_whole(out, kFirst, kEnd, 1);
+    RL_ASSERT(out.ver == kNext);
+  }
+  void end() {
+    for (auto& v : views) v.reset();
+    storage.reset();
+  }
+};
+
+// Thread 1 is a reader process that takes the slot's shared lock and dies
+// holding it; thread 2 a reader process polling from kFirst. W writes its
+// frame whole either way: it got the lock first, or revoked the holds it
+// waited on past the bound.
+template <class Orders>
+struct RwlockDeadReader : Scenario<RwlockDeadReader<Orders>, 3>, BoundedLap<Orders> {
+  using Lap = BoundedLap<Orders>;
+  using typename Lap::Storage;
+  using Lock = detail::SlotLock<ShortStallSync, Orders>;
+  using Lap::kEnd, Lap::kFirst, Lap::kNext;
+
+  Processes processes;
+  PollTally reader{RingCursor::from_counter(kFirst), kFirst, 1};
+  bool count_left = false;  // thread 1's lock_shared succeeded (only it writes this)
+  bool revoked = false;     // W revoked holds (only it writes this)
+
+  void before() { Lap::before(); }
 
   void thread(unsigned index) {
-    Storage& view = views[index].emplace(detail::kAdoptRegion, spec, region.data(),
-                                         typename Storage::Options{});
+    Storage& view = this->adopt(index);
     if (index == 0) {
       publish_frame(view, kNext, 0);
+      revoked = detail::generation_of(this->word()) != 0;
     } else if (index == 1) {
       const auto no_dead_writer = [] { RL_ASSERT(false); };
       count_left = Lock::lock_shared(view.lock_word(kFirst), ShortStallSync::process_id(),
-                                     no_dead_writer) == detail::LockResult::kLocked;
+                                     no_dead_writer).locked;
       processes.die(1);  // mid-copy: no unlock
     } else {
       for (unsigned p = 0; p < 2; ++p) poll_once(view, g_buffers[0]);
@@ -184,29 +222,56 @@ struct RwlockDeadReader : Scenario<RwlockDeadReader<Orders>, 3> {
   }
 
   void after() {
-    const Storage& view = *views[2];
-    FrameBuffer& out = g_buffers[2];
-    const SlotRead next = view.read_counter(kNext, out);
-    if (next == SlotRead::kCopied) {
-      check_whole(out, kFirst, kEnd, 1);
-      RL_ASSERT(out.ver == kNext);
-    } else {
-      // Dropped (behind the dead count, or a live reader past the short
-      // bound): nothing of W's frame is in the slot, which holds kFirst whole.
-      RL_ASSERT(next == SlotRead::kOlder);
-      RL_ASSERT(view.read_counter(kFirst, out) == SlotRead::kCopied);
-      check_whole(out, kFirst, kEnd, 1);
-      RL_ASSERT(out.ver == kFirst);
-    }
-    // The dead reader's count stays (a stated limit); readers still get in.
-    const std::uint64_t word = storage->lock_word(kFirst).load(std::memory_order_relaxed);
-    RL_ASSERT(word == (count_left ? 1u : 0u));
+    const Storage& view = *this->views[2];
+    // Never dropped: no writer held the slot, so W waited only on readers.
+    this->check_next(view, g_buffers[2]);
+    // The dead reader's count is gone when W revoked it; taken after W, it
+    // stays until the next writer of the slot (readers still get in).
+    const std::uint64_t word = this->word();
+    RL_ASSERT(detail::writer_of(word) == 0);
+    RL_ASSERT(detail::generation_of(word) == (revoked ? 1u : 0u));
+    RL_ASSERT(detail::readers_of(word) <= (count_left ? 1u : 0u));
     poll_once(view, g_buffers[2]);
     RL_ASSERT(reader.loss.stalled == 0 && reader.loss.unavailable == 0);
     RL_ASSERT(reader.delivered + reader.loss.total() == reader.cursor.next_counter - kFirst);
-    RL_ASSERT(reader.cursor.next_counter == (next == SlotRead::kCopied ? kEnd : kNext));
-    for (auto& v : views) v.reset();
-    storage.reset();
+    RL_ASSERT(reader.cursor.next_counter == kEnd);
+    this->end();
+  }
+};
+
+// Threads 1 and 2 are reader processes that copy kFirst. With the fake
+// clock's short bound W often revokes a live reader mid-copy.
+template <class Orders>
+struct RwlockRevokedReader : Scenario<RwlockRevokedReader<Orders>, 3>, BoundedLap<Orders> {
+  using Lap = BoundedLap<Orders>;
+  using typename Lap::Storage;
+  using Lap::kEnd, Lap::kFirst, Lap::kNext;
+
+  void before() { Lap::before(); }
+
+  void thread(unsigned index) {
+    Storage& view = this->adopt(index);
+    if (index == 0) {
+      publish_frame(view, kNext, 0);
+      return;
+    }
+    FrameBuffer& out = g_buffers[index];
+    const SlotRead read = view.read_counter(kFirst, out);
+    if (read == SlotRead::kCopied) {
+      check_whole(out, kFirst, kEnd, 1);
+      RL_ASSERT(out.ver == kFirst);
+    } else {
+      // Revoked (or W held the slot past the bound), or W wrote first.
+      RL_ASSERT(read == SlotRead::kWriting || read == SlotRead::kNewer);
+    }
+  }
+
+  void after() {
+    // Every hold ended or was revoked; W let go.
+    const std::uint64_t word = this->word();
+    RL_ASSERT(detail::writer_of(word) == 0 && detail::readers_of(word) == 0);
+    this->check_next(*this->views[0], g_buffers[3]);
+    this->end();
   }
 };
 
@@ -230,6 +295,7 @@ struct RwlockCases {
         model_case<RwlockDeadWriter<S, CrashPoint::kMidPayload, false>>(
             p + "_reader_recovers_mid_payload"),
         model_case<RwlockDeadReader<Orders>>("rwlock.dead_reader"),
+        model_case<RwlockRevokedReader<Orders>>("rwlock.revoked_reader"),
     };
   }
 };

@@ -290,7 +290,8 @@ class Ring {
   // The visitor is called at most once, and not at all for a counter that is
   // Pending, Unavailable or abandoned. On rwlock it runs under the slot's
   // shared lock (the slot's writer waits: the visitor must not write to this
-  // ring), and its answer stands.
+  // ring). In one process that answer stands; in shared memory a writer
+  // revokes a hold kept past the stall bound, and visit then says Pending.
   template <class Visitor>
   ReadState visit(std::uint64_t counter, Visitor&& visitor, bool* overwritten = nullptr) const
     requires VisitingStorage<Storage>

@@ -117,8 +117,10 @@ inline constexpr std::array<char, 8> kMagic = {'R', 'I', 'N', 'G', 'L', 'A', 'B'
 // lock is a lock word recording its writer (detail/slot_lock.hpp), not a
 // pthread rwlock. 5: the header records the first counter (byte 80); the
 // disruptor region gained its wait line (the blocking strategy's futex word,
-// sleeper count and alert flag) after the sequencer.
-inline constexpr std::uint32_t kLayoutVersion = 5;
+// sleeper count and alert flag) after the sequencer. 6: the rwlock lock word
+// gained a generation (revocable shared holds): generation << 47 | pid << 24
+// | reader count, where it was pid << 32 | count.
+inline constexpr std::uint32_t kLayoutVersion = 6;
 
 // The largest first counter a segment may record: RingOptions::kMaxFirstCounter
 // (markers carry counters below 2^54; shm/shared_ring.hpp checks they agree).

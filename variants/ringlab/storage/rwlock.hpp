@@ -4,8 +4,11 @@
 // outlasts the stall bound. The reference design: plainly correct, but every reader writes the
 // lock word, and a writer waits for the slot's readers.
 //
-// The slot's data is plain memory, read and written only under its lock (in
-// the model, cells whose every unordered access is a reported data race).
+// The slot's data is read and written under its lock: in one process, plain
+// memory (in the model, cells whose every unordered access is a reported data
+// race); in shared memory, where a writer revokes readers that held a slot
+// past the stall bound [RevocableReads], atomic words loaded and stored
+// relaxed, and a revoked reader keeps nothing it read.
 #pragma once
 
 #include <algorithm>
@@ -27,7 +30,7 @@
 
 namespace ringlab {
 
-// Ordering points of RwlockStorage: (1)..(3) here, (R1)..(R7) in
+// Ordering points of RwlockStorage: (1)..(3) here, (R1)..(R14) in
 // detail/slot_lock.hpp. Slot data is ordered by the slot's lock.
 struct RwlockOrders {
   static constexpr auto kSites = concat_sites(
@@ -45,20 +48,22 @@ class RwlockStorage {
   using Word = typename Sync::template atomic<std::uint64_t>;
   using Lock = detail::SlotLock<Sync, Orders>;
   template <class T>
-  using Plain = detail::plain_t<Sync, T>;
-  using PayloadWord = Plain<std::uint64_t>;
+  using Cell = detail::slot_cell_t<Sync, Orders, T>;
+  using PayloadWord = Cell<std::uint64_t>;
+  static constexpr bool kRevocable = detail::bounded_lock_waits<Sync>();
 
-  // Everything but the lock is plain data, read and written under it.
+  // Everything but the lock is data read and written under it.
   struct SlotHeader {
     Word lock;
-    Plain<std::uint64_t> held;  // counter + 1 of the frame in the slot; 0: empty
-    Plain<std::uint64_t> id;  // the frame header: NetId64's raw word, ver, kind
-    Plain<std::uint64_t> ver;
-    Plain<std::uint32_t> length;
-    Plain<std::uint8_t> kind;
+    Cell<std::uint64_t> held;  // counter + 1 of the frame in the slot; 0: empty
+    Cell<std::uint64_t> id;  // the frame header: NetId64's raw word, ver, kind
+    Cell<std::uint64_t> ver;
+    Cell<std::uint32_t> length;
+    Cell<std::uint8_t> kind;
     // A byte, not a bool: a region in shared memory may hold any value here
     // (nonzero: abandoned).
-    Plain<std::uint8_t> abandoned;
+    Cell<std::uint8_t> abandoned;
+    Word blocked;  // writers' shared stall clock (detail/slot_lock.hpp)
   };
   static constexpr std::size_t kPayloadOffset = detail::round_up(sizeof(SlotHeader), 8);
   static_assert(sizeof(PayloadWord) == 8 && alignof(PayloadWord) <= 8);
@@ -164,48 +169,44 @@ class RwlockStorage {
 
   // What counter's slot says about it; copies the frame when it is there. A
   // writer holds the slot's lock for the whole write, so a slot is never seen
-  // mid-write: kWriting only when, in shared memory, its lock stayed held past
-  // the stall bound [LockStallBound] (a live writer stopped inside it; "not now").
+  // mid-write: kWriting ("not now") only in shared memory, when its lock stayed
+  // held past the stall bound [LockStallBound] (a live writer stopped inside
+  // it), or when this reader was slower than the bound and a writer revoked
+  // its hold [RevocableReads] (what it copied is not a frame).
   SlotRead read_counter(std::uint64_t counter, FrameBuffer& out) const {
     return visit_counter(counter, [&](const FrameView& view) { copy_out(view, out); });
   }
 
   // Calls visitor(const FrameView&) under the slot's shared lock (writers of
-  // the slot wait for it) if the slot holds counter's frame.
+  // the slot wait for it) if the slot holds counter's frame. In shared memory
+  // the visitor's conclusions count only if this returns kCopied: a writer may
+  // have revoked the hold while it ran [RevocableReads].
   template <class Visitor>
   SlotRead visit_counter(std::uint64_t counter, Visitor&& visitor) const {
     SlotHeader& s = slot(counter);
-    if (!lock_shared(s)) return SlotRead::kWriting;
-    const SharedGuard unlock_at_end{s.lock};
-    const std::uint64_t held = s.held.load();
-    if (held < counter + 1) return SlotRead::kOlder;
-    if (held > counter + 1) return SlotRead::kNewer;
-    // [LengthBound]: a length above the payload capacity is a foreign byte, no frame.
-    if (s.abandoned.load() != 0 || s.length.load() > spec_.payload_capacity) {
-      return SlotRead::kAbandoned;
-    }
-    visitor(view_of(s));
-    return SlotRead::kCopied;
+    SharedGuard hold{s.lock, lock_shared(s)};
+    if (!hold.locked()) return SlotRead::kWriting;
+    const SlotRead read = visit_held(s, counter, visitor);
+    return hold.release() ? read : SlotRead::kWriting;
   }
 
   bool read_slot(std::uint64_t counter, FrameBuffer& out) const {
     SlotHeader& s = slot(counter);
-    if (!lock_shared(s)) return false;
-    const SharedGuard unlock_at_end{s.lock};
-    if (s.held.load() == 0 || s.abandoned.load() != 0 ||
-        s.length.load() > spec_.payload_capacity) {
-      return false;
-    }
-    copy_out(view_of(s), out);
-    return true;
+    SharedGuard hold{s.lock, lock_shared(s)};
+    if (!hold.locked()) return false;
+    const bool copied = s.held.load() != 0 && s.abandoned.load() == 0 &&
+                        s.length.load() <= spec_.payload_capacity;
+    if (copied) copy_out(view_of(s), out);
+    return hold.release() && copied;
   }
 
-  // Not while writers or readers run (seed contract): frees every lock, a
-  // dead reader's count included, and empties every slot.
+  // Not while writers or readers run (seed contract): frees every lock and
+  // empties every slot.
   void reset(std::uint64_t first_counter) {
     for (std::size_t i = 0; i < spec_.capacity; ++i) {
       SlotHeader& s = slot(i);
       s.lock.store(0, order_of<Orders>("3"));  // (3) relaxed: no concurrent access
+      s.blocked.store(0, order_of<Orders>("3"));  // (3)
       s.held.store(0);
       s.abandoned.store(0);
       s.length.store(0);
@@ -220,43 +221,74 @@ class RwlockStorage {
   Word& lock_word(std::uint64_t counter) const { return slot(counter).lock; }
 
   // A slot's state read without its lock, for inspection only (tools/shm, which
-  // must never block on a held lock): byte copies that a writer may change
-  // meanwhile, so the values may be stale or torn; never the payload. Plain
-  // memory only (StdSync and policies derived from it).
+  // must never block on a held lock): loads of cells that a writer may change
+  // meanwhile, so the values may be stale or mutually inconsistent; never the
+  // payload. Shared-memory rings only (their cells are atomic words).
   struct SlotPeek {
     std::uint64_t held = 0;  // counter + 1; 0: empty
     std::uint32_t length = 0;
     std::uint8_t abandoned = 0;
     std::uint64_t writer_pid = 0;  // the lock's writer; 0: none
     std::uint32_t readers = 0;     // the lock's reader count
+    std::uint64_t generation = 0;  // the lock's count of revocations, mod 2^17
   };
-  SlotPeek peek_slot(std::uint64_t counter) const {
-    static_assert(std::is_same_v<Plain<std::uint64_t>, detail::PlainCell<std::uint64_t>>);
+  SlotPeek peek_slot(std::uint64_t counter) const
+    requires kRevocable
+  {
     const SlotHeader& s = slot(counter);
     SlotPeek peek;
-    std::memcpy(&peek.held, &s.held, sizeof peek.held);
-    std::memcpy(&peek.length, &s.length, sizeof peek.length);
-    std::memcpy(&peek.abandoned, &s.abandoned, sizeof peek.abandoned);
+    peek.held = s.held.load();
+    peek.length = s.length.load();
+    peek.abandoned = s.abandoned.load();
     const std::uint64_t word = s.lock.load(order_of<Orders>("R1"));  // (R1) relaxed: a snapshot
     peek.writer_pid = detail::writer_of(word);
     peek.readers = static_cast<std::uint32_t>(detail::readers_of(word));
+    peek.generation = detail::generation_of(word);
     return peek;
   }
 
  private:
-  struct SharedGuard {
-    Word& lock;
-    ~SharedGuard() { Lock::unlock_shared(lock); }
+  // A reader's hold on a slot, let go by release() (which says whether it was
+  // still ours) or, if a visitor throws, at the end of scope.
+  class SharedGuard {
+   public:
+    SharedGuard(Word& lock, detail::SharedHold hold) : lock_(lock), hold_(hold) {}
+    SharedGuard(const SharedGuard&) = delete;
+    SharedGuard& operator=(const SharedGuard&) = delete;
+    ~SharedGuard() {
+      if (hold_.locked) (void)Lock::unlock_shared(lock_, hold_);
+    }
+    bool locked() const { return hold_.locked; }
+    bool release() {
+      hold_.locked = false;
+      return Lock::unlock_shared(lock_, hold_);
+    }
+
+   private:
+    Word& lock_;
+    detail::SharedHold hold_;
   };
+
+  template <class Visitor>
+  SlotRead visit_held(const SlotHeader& s, std::uint64_t counter, Visitor& visitor) const {
+    const std::uint64_t held = s.held.load();
+    if (held < counter + 1) return SlotRead::kOlder;
+    if (held > counter + 1) return SlotRead::kNewer;
+    // [LengthBound]: a length above the payload capacity is a foreign byte, no frame.
+    if (s.abandoned.load() != 0 || s.length.load() > spec_.payload_capacity) {
+      return SlotRead::kAbandoned;
+    }
+    visitor(view_of(s));
+    return SlotRead::kCopied;
+  }
 
   // [DeadWriterRecovery] A dead writer's stores may be any part of its write:
   // its frame (or, if it died before its first store, the frame it was
   // replacing) is lost, and readers see it abandoned.
   static void mark_abandoned(SlotHeader& s) { s.abandoned.store(1); }
 
-  bool lock_shared(SlotHeader& s) const {
-    return Lock::lock_shared(s.lock, pid_, [&] { mark_abandoned(s); }) ==
-           detail::LockResult::kLocked;
+  detail::SharedHold lock_shared(SlotHeader& s) const {
+    return Lock::lock_shared(s.lock, pid_, [&] { mark_abandoned(s); });
   }
 
   // No guard object here: a crash point must leave the lock held, as a killed
@@ -268,7 +300,8 @@ class RwlockStorage {
     // [LockStallBound] Held past the bound by a live process (shared memory):
     // the frame is dropped (the counter stays unwritten: Pending, then stalled
     // or lapped).
-    if (Lock::lock(s.lock, pid_, [&] { mark_abandoned(s); }) == detail::LockResult::kTimedOut) {
+    if (Lock::lock(s.lock, s.blocked, pid_, [&] { mark_abandoned(s); }) ==
+        detail::LockResult::kTimedOut) {
       return;
     }
     // A lapping writer got here first: never put an older frame over it.
