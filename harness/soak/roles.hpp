@@ -2,8 +2,7 @@
 // attaches to the variant's ring in shared memory, then loops: a writer claims
 // a counter and publishes the self-checking frame of that counter; a reader
 // polls with a stall-bounded cursor and checks every frame it is given. Both
-// look at their seat's `die` word between operations, for the processes that
-// may only be killed there (rwlock's readers: run.hpp).
+// are SIGKILLed wherever they are.
 #pragma once
 
 #include <signal.h>
@@ -47,11 +46,6 @@ inline constexpr std::chrono::seconds kGateLimit{2};
   ::_exit(3);
 }
 
-// Between operations: dies here if the parent asked it to.
-inline void safe_point(const Seat& seat) {
-  if (seat.die.load(std::memory_order_acquire) != 0) ::raise(SIGKILL);
-}
-
 template <class V>
 std::unique_ptr<typename V::shared_ring> attach(const shm::SegmentName& name, Seat& seat) {
   using RingT = typename V::shared_ring;
@@ -75,7 +69,6 @@ template <class V>
   }
   std::vector<std::byte> buffer(kSpec.payload_capacity);
   for (std::uint64_t seq = 0;; ++seq) {
-    safe_point(seat);
     const std::size_t size = stress::frame_size(node, seq, buffer.size());
     const absl::StatusOr<WriteTicket> ticket = ring->claim(NodeId(node), size);
     if (!ticket.ok()) give_up(seat, absl::StrCat("claim: ", ticket.status().ToString()));
@@ -141,7 +134,6 @@ template <class V>
   FrameBuffer buffer = ring->make_buffer();
   ReaderTally tally;
   for (;;) {
-    safe_point(seat);
     const PollStats stats = cursor.poll(buffer, [&](const FrameBuffer& f, std::uint64_t c) {
       tally.frames(f, c, kKind);
     });

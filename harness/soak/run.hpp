@@ -33,21 +33,11 @@
 
 namespace ringlab::soak {
 
-// An rwlock slot's lock word names its writer, so a writer killed holding it
-// is recovered [DeadWriterRecovery]: rwlock writers die anywhere. Its reader
-// count names no one, so a reader killed inside a slot's shared lock leaves a
-// count that stays until Ring::reset (a stated limit): rwlock readers die only
-// between operations. Flip this once shared holds can be recovered.
-inline constexpr bool kRwlockReadersDieBetweenOperationsOnly = true;
-
 // How long a process lives before it is killed, in milliseconds: short, so
 // that a minute starts thousands of processes. Readers live longer, so that
 // most of their polls deliver frames rather than set up.
 inline constexpr int kWriterLifeMs[2] = {2, 25};
 inline constexpr int kReaderLifeMs[2] = {5, 60};
-// A process asked to die at its next safe point that has not after this long
-// is wedged inside an operation.
-inline constexpr std::chrono::seconds kSafePointLimit{2};
 // Failures kept per variant (later ones are counted only).
 inline constexpr std::size_t kMaxFailures = 8;
 
@@ -56,12 +46,6 @@ struct Plan {
   double progress_bound = 0;  // seconds
   std::uint64_t serial = 0;   // names this run's segments apart from others'
 };
-
-// Whether V's readers die only at safe points (its writers die anywhere).
-template <class V>
-constexpr bool readers_die_between_operations() {
-  return V::storage == "rwlock" && kRwlockReadersDieBetweenOperationsOnly;
-}
 
 // How a child that ended by itself ended: the reason it left in its seat, or
 // what waitpid says.
@@ -83,7 +67,6 @@ class VariantSoak {
   VariantSoak(const Plan& plan, std::mt19937_64& random) : plan_(plan), random_(random) {
     figures_.variant = std::string(V::name);
     figures_.single_writer = V::single_writer;
-    figures_.readers_die_between_operations = readers_die_between_operations<V>();
     name_ = shm::SegmentName{
         absl::StrCat("soak", ::getpid(), "-", plan.serial, "-", std::string(V::name)), kKind, ""};
   }
@@ -192,24 +175,9 @@ class VariantSoak {
         static_cast<unsigned>(plan_.seconds) + 60);
   }
 
-  // Kills the child (at once, or at its next safe point) and collects it.
+  // Kills the child wherever it is (SIGKILL) and collects it.
   void end_child(Child& child) {
-    harness::Exit exit;
-    if (!child.writer && readers_die_between_operations<V>()) {
-      child.seat->die.store(1, std::memory_order_release);
-      const auto deadline = harness::ChildClock::now() + kSafePointLimit;
-      while (!harness::ended(child.pid, exit)) {
-        if (harness::ChildClock::now() >= deadline) {
-          fail(absl::StrCat(child.writer ? "a writer" : "a reader", " did not reach a safe point within ",
-                            kSafePointLimit.count(), " s (wedged inside an operation)"));
-          harness::kill_and_reap(child.pid);
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
-      }
-    } else {
-      harness::kill_and_reap(child.pid);
-    }
+    harness::kill_and_reap(child.pid);
     ++(child.writer ? figures_.writer_kills : figures_.reader_kills);
     if (child.writer) writer_kills_ns_.push_back(monotonic_ns());
     collect(child);

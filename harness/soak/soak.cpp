@@ -47,10 +47,6 @@ int soak(const Options& options) {
   std::mt19937_64 random(summary.seed);
   std::fprintf(stderr, "[soak] %zu variants, %.0f s in all, seed %llu\n", names.size(),
                options.seconds, static_cast<unsigned long long>(summary.seed));
-  if (kRwlockReadersDieBetweenOperationsOnly &&
-      std::find(names.begin(), names.end(), "rwlock") != names.end()) {
-    std::fprintf(stderr, "[soak] rwlock: writers killed anywhere, readers between operations\n");
-  }
   Plan plan{options.seconds / static_cast<double>(names.size()), kProgressBoundSeconds, 0};
   harness::ShareableVariants::for_each([&]<class V>() {
     if (!std::regex_search(std::string(V::name), wanted)) return;
