@@ -105,6 +105,7 @@ void store_bytes(Cell* cells, std::span<const std::byte> bytes) {
     std::memcpy(to, bytes.data(), bytes.size());
     if (tail != 0) std::memset(to + bytes.size(), 0, 8 - tail);
   } else {
+#pragma GCC unroll 8
     for (std::size_t i = 0; i < full; ++i) {
       std::uint64_t w;
       std::memcpy(&w, bytes.data() + 8 * i, 8);
@@ -122,6 +123,19 @@ void load_bytes(const Cell* cells, std::size_t offset, std::span<std::byte> out)
   if constexpr (std::is_same_v<Cell, PlainCell<std::uint64_t>>) {
     if (!out.empty()) {  // as in store_bytes
       std::memcpy(out.data(), reinterpret_cast<const std::byte*>(cells) + offset, out.size());
+    }
+  } else if (offset % 8 == 0) {
+    // Whole words, then the partial last one: the common case (a whole frame).
+    const std::size_t full = out.size() / 8;
+    const Cell* const from = cells + offset / 8;
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < full; ++i) {
+      const std::uint64_t w = from[i].load();
+      std::memcpy(out.data() + 8 * i, &w, 8);
+    }
+    if (const std::size_t tail = out.size() % 8; tail != 0) {
+      const std::uint64_t w = from[full].load();
+      std::memcpy(out.data() + 8 * full, &w, tail);
     }
   } else {
     for (std::size_t done = 0; done < out.size();) {
