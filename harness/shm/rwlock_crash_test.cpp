@@ -273,9 +273,9 @@ TEST_F(RwlockRecovery, WritersThatDieWaitingShareTheirWait) {
     std::this_thread::sleep_for(life);
     kill_and_reap(writer);
   }
-  std::printf("  writers living %.0f ms each: the count was revoked by writer %d\n", in_ms(life),
-              writers);
   const auto peek = ring->storage().peek_slot(kDead);
+  std::printf("  writers living %.0f ms each: %d started, the count %s\n", in_ms(life), writers,
+              peek.generation == 0 ? "still there" : "revoked");
   EXPECT_EQ(peek.generation, 1u) << kMaxWriters << " writers never revoked the dead count";
   EXPECT_EQ(peek.readers, 0u);
 }
