@@ -62,8 +62,7 @@ inline std::string to_json(const Figures& f) {
       "\"loss\": {\"overwritten\": %d, \"unavailable\": %d, \"stalled\": %d}, "
       "\"recoveries\": %d, \"recovery_kind\": %s, \"longest_stall_ms\": %.1f, "
       "\"longest_pending_ms\": %.1f, \"failures\": [%s], \"verdict\": \"%s\"}",
-      json_string(f.variant), f.single_writer ? "single" : "multi",
-      f.seconds,
+      json_string(f.variant), f.single_writer ? "single" : "multi", f.seconds,
       f.processes_started, f.writer_kills, f.reader_kills, f.frames_written, f.frames_checked,
       f.torn, f.misordered, f.reader_lifetimes, f.inexact_lifetimes,
       f.loss_exact() ? "true" : "false", f.loss.overwritten, f.loss.unavailable, f.loss.stalled,

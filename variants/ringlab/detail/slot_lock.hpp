@@ -293,12 +293,16 @@ class SlotLock {
   }
 
   static void unlock(Word& word) {
-    // No one else changes a word a live writer holds: (R1) reads our own.
-    const std::uint64_t mine = word.load(order_of<Orders>("R1"));  // (R1)
+    // Where nothing is revoked the generation stays 0, and the free word is 0.
+    std::uint64_t free = 0;
+    if constexpr (bounded_lock_waits<Sync>()) {
+      // Keeps the generation, so that holds revoked before stay revoked. No
+      // one else changes a word a live writer holds: (R1) reads our own.
+      free = free_word(word.load(order_of<Orders>("R1")));  // (R1)
+    }
     // (R6) release: pairs with the next holder's (R2) or (R4), so this
-    // writer's slot stores happen before its reads and stores. Keeps the
-    // generation, so that holds revoked before stay revoked.
-    word.store(free_word(mine), order_of<Orders>("R6"));
+    // writer's slot stores happen before its reads and stores.
+    word.store(free, order_of<Orders>("R6"));
   }
 
   // Shared, as process `pid` (who recovers a dead writer's word as a writer
